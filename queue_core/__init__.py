@@ -1,0 +1,35 @@
+"""Talon's core: domain, queue policy, service layer, persistence and reports.
+
+Typical use::
+
+    from queue_core import load_config, open_service
+    svc = open_service(load_config("config.toml"))
+    ticket = svc.issue_ticket("payments", "svo")
+    call = svc.call_next(window=1, login="ivanova")
+"""
+
+from __future__ import annotations
+
+from .clock import Clock, FixedClock, SystemClock
+from .config import Config, ConfigError, load_config
+from .db import Database
+from .domain import CallResult, DomainError, StorageError, TalonError, TicketInfo, TicketStatus
+
+__all__ = [
+    "CallResult", "Clock", "Config", "ConfigError", "Database", "DomainError", "FixedClock", "StorageError",
+    "SystemClock", "TalonError", "TicketInfo", "TicketStatus", "load_config", "open_service",
+]
+
+
+def open_service(config: Config, clock: Clock | None = None, *, auto_upgrade: bool | None = None,
+                 database: Database | None = None):  # noqa: ANN201 - QueueService
+    """Connect to the configured database, make sure its schema is current, sync the catalogue.
+
+    The embedded SQLite default upgrades a fresh database itself; PostgreSQL needs
+    ``talon db upgrade`` first unless ``auto_upgrade=True``.
+    """
+    from .service import QueueService
+
+    db = database or Database(config.database_url, echo=config.database.echo)
+    db.ensure_schema(auto_upgrade=db.is_sqlite if auto_upgrade is None else auto_upgrade)
+    return QueueService(config, db, clock or SystemClock(config.office.tz))

@@ -1,0 +1,395 @@
+"""Talon configuration: one pydantic model read from TOML, built once and passed in.
+
+Resolution order of the file: ``--config`` > ``TALON_CONFIG`` > ``./config.toml``.
+``TALON_DATABASE_URL`` overrides ``[database].url``. A relative SQLite path and a
+relative spool folder are resolved against the folder of the config file.
+
+Every invalid value raises :class:`ConfigError` whose message is one line naming
+the field, e.g. ``windows[2].services: неизвестная услуга «xyz»``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix; ``str()`` is one line naming the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Hours(_Model):
+    """Opening hours of one weekday, written ``"08:00-17:00"``."""
+
+    opens: time
+    closes: time
+
+    @classmethod
+    def parse(cls, text: str) -> "Hours":
+        m = _HOURS_RE.match(text)
+        if not m:
+            raise ValueError(f"часы «{text}» должны выглядеть как 08:00-17:00")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"часы «{text}»: такого времени нет")
+        opens, closes = time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
+        if closes <= opens:
+            raise ValueError(f"часы «{text}»: закрытие раньше открытия")
+        return cls(opens=opens, closes=closes)
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class OfficeConfig(_Model):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1)
+    company: str = ""
+    address: str = ""
+    timezone: str = "Europe/Moscow"
+    hours: dict[str, Hours] = Field(default_factory=dict)
+    last_ticket_min: int = Field(15, ge=0, le=240)
+    number_format: str = "{prefix}-{number:03d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"неизвестный часовой пояс «{v}» (пример: Asia/Omsk)") from None
+        return v
+
+    @field_validator("number_format")
+    @classmethod
+    def _number_format(cls, v: str) -> str:
+        try:
+            v.format(prefix="А", number=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"формат номера допускает только {{prefix}} и {{number}} ({e})") from None
+        return v
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours(cls, v: object) -> object:
+        if not isinstance(v, dict):
+            raise ValueError("ожидается таблица вида mon = \"08:00-17:00\"")
+        out = {}
+        for day, text in v.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"неизвестный день «{day}» (mon, tue, … sun)")
+            out[day] = Hours.parse(str(text)) if isinstance(text, str) else text
+        return out
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours_text(self) -> str:
+        """Office hours for a screen: ``Пн–Пт 08:00–17:00``-like, one entry per day group."""
+        parts: list[str] = []
+        i = 0
+        while i < 7:
+            h = self.hours.get(WEEKDAYS[i])
+            j = i
+            while j + 1 < 7 and self.hours.get(WEEKDAYS[j + 1]) == h:
+                j += 1
+            if h is not None:
+                days = WEEKDAY_NAMES_RU[i] if i == j else f"{WEEKDAY_NAMES_RU[i]}–{WEEKDAY_NAMES_RU[j]}"
+                parts.append(f"{days} {h}")
+            i = j + 1
+        return ", ".join(parts) or "часы работы не заданы"
+
+
+class ServiceConfig(_Model):
+    id: str
+    prefix: str = Field(min_length=1, max_length=2)
+    name: str = Field(min_length=1)
+    segment: Literal["b2c", "b2b"] = "b2c"
+    target_wait_min: int = Field(15, ge=1, le=600)
+    active: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _SLUG_RE.match(v):
+            raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
+        return v
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not v.isalpha():
+            raise ValueError(f"префикс «{v}» должен быть буквой")
+        return v.upper()
+
+
+class CategoryConfig(_Model):
+    id: str
+    name: str = Field(min_length=1)
+    short_name: str = ""
+    kiosk_label: str = ""
+    document: str = ""
+    priority: int = Field(0, ge=0, le=1000)
+    out_of_turn: bool = False
+    verify: bool = False
+    target_wait_min: int | None = Field(None, ge=1, le=600)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _SLUG_RE.match(v):
+            raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
+        return v
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class WindowConfig(_Model):
+    number: int = Field(ge=0, le=999)
+    name: str = ""
+    role: Literal["operator", "informator"] = "operator"
+    services: dict[str, Annotated[int, Field(ge=0, le=100)]]
+
+    @property
+    def title(self) -> str:
+        return self.name or f"Окно {self.number}"
+
+
+class PolicyConfig(_Model):
+    recall_limit: int = Field(2, ge=0, le=10)
+    redirect_position: Literal["front", "back"] = "front"
+    return_position: Literal["front", "back"] = "front"
+    max_priority_streak: int = Field(0, ge=0, le=100)
+    starvation_wait_min: int = Field(30, ge=1, le=600)
+    default_service_min: float = Field(10.0, gt=0, le=240)
+    postpone_max_min: int = Field(120, ge=1, le=600)
+
+
+class PrinterConfig(_Model):
+    backend: Literal["spool", "network", "usb", "serial", "file", "cups", "none"] = "spool"
+    mode: Literal["text", "raster"] = "text"
+    paper_width_mm: Literal[58, 80] = 80
+    profile: str = "TM-T20II"
+    codepage_slot: int = Field(17, ge=0, le=255)
+    spool_dir: Path = Path("spool")
+    host: str = "127.0.0.1"
+    port: int = Field(9100, ge=1, le=65535)
+    timeout_s: float = Field(5.0, gt=0, le=60)
+    usb_vendor_id: int | None = None
+    usb_product_id: int | None = None
+    serial_port: str = "/dev/ttyUSB0"
+    baudrate: int = 19200
+    device: str = "/dev/usb/lp0"
+    cups_queue: str = ""
+    font_path: Path | None = None
+    qr_url_template: str = ""
+    footer: str = "Оцените качество обслуживания — отсканируйте QR-код"
+    check_paper: bool = True
+
+    @field_validator("usb_vendor_id", "usb_product_id", mode="before")
+    @classmethod
+    def _hex(cls, v: object) -> object:
+        if isinstance(v, str):
+            try:
+                return int(v, 16)
+            except ValueError:
+                raise ValueError(f"«{v}»: шестнадцатеричный код, например 0x04b8") from None
+        return v
+
+    @field_validator("qr_url_template")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        try:
+            v.format(office="o", day="d", code="c", id=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"допустимы только {{office}}, {{day}}, {{code}}, {{id}} ({e})") from None
+        return v
+
+
+class KioskConfig(_Model):
+    ticket_screen_s: int = Field(8, ge=2, le=120)
+    fault_screen_s: int = Field(30, ge=5, le=300)
+    idle_reset_s: int = Field(30, ge=5, le=600)
+
+
+class BoardConfig(_Model):
+    history: int = Field(8, ge=1, le=30)
+    highlight_s: int = Field(8, ge=1, le=60)
+    poll_s: float = Field(0.5, ge=0.2, le=5)
+    bell: bool = True
+    voice: bool = False
+    voice_command: str = "espeak-ng"
+    windows: list[int] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+
+
+class OperatorUiConfig(_Model):
+    result_codes: list[str] = Field(default_factory=list)
+    ask_rating: bool = False
+    refresh_s: float = Field(1.0, ge=0.2, le=10)
+
+
+class DatabaseConfig(_Model):
+    url: str = "sqlite:///talon.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not (v.startswith("sqlite:") or v.startswith("postgresql")):
+            raise ValueError("поддерживаются sqlite:///путь и postgresql+psycopg://…")
+        return v
+
+
+class Config(_Model):
+    office: OfficeConfig
+    services: list[ServiceConfig] = Field(min_length=1)
+    categories: list[CategoryConfig] = Field(min_length=1)
+    windows: list[WindowConfig] = Field(min_length=1)
+    policy: PolicyConfig = PolicyConfig()
+    printer: PrinterConfig = PrinterConfig()
+    kiosk: KioskConfig = KioskConfig()
+    board: BoardConfig = BoardConfig()
+    operator: OperatorUiConfig = OperatorUiConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross(self) -> "Config":
+        _unique(self.services, "id", "services", "услуга")
+        _unique(self.services, "prefix", "services", "префикс")
+        _unique(self.categories, "id", "categories", "категория")
+        _unique(self.windows, "number", "windows", "номер окна")
+        if not any(c.id == "regular" for c in self.categories):
+            raise ValueError("categories: нужна категория с id = \"regular\" (обычная очередь)")
+        known = {s.id for s in self.services}
+        for i, w in enumerate(self.windows):
+            for sid in w.services:
+                if sid not in known:
+                    raise ValueError(f"windows[{i}].services: неизвестная услуга «{sid}»")
+        for field in ("windows", "services"):
+            for v in getattr(self.board, field):
+                pool = {w.number for w in self.windows} if field == "windows" else known
+                if v not in pool:
+                    raise ValueError(f"board.{field}: неизвестное значение «{v}»")
+        return self
+
+    # --- look-ups used everywhere -------------------------------------------------
+    def service(self, service_id: str) -> ServiceConfig:
+        for s in self.services:
+            if s.id == service_id:
+                return s
+        raise KeyError(service_id)
+
+    def category(self, category_id: str) -> CategoryConfig:
+        for c in self.categories:
+            if c.id == category_id:
+                return c
+        raise KeyError(category_id)
+
+    def window(self, number: int) -> WindowConfig:
+        for w in self.windows:
+            if w.number == number:
+                return w
+        raise KeyError(number)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the config's folder."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:":
+            p = Path(url[len(prefix):])
+            if not p.is_absolute():
+                return prefix + str((self.base_dir / p).resolve())
+        return url
+
+    @property
+    def spool_dir(self) -> Path:
+        p = self.printer.spool_dir
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def _unique(items: list, attr: str, where: str, what: str) -> None:
+    seen: set = set()
+    for i, item in enumerate(items):
+        v = getattr(item, attr)
+        if v in seen:
+            raise ValueError(f"{where}[{i}].{attr}: {what} «{v}» уже есть")
+        seen.add(v)
+
+
+def _one_line(e: ValidationError) -> str:
+    err = e.errors()[0]
+    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "обязательное поле не задано"
+    elif err["type"] == "extra_forbidden":
+        msg = "неизвестное поле"
+    elif err["type"] == "literal_error":
+        msg = f"недопустимое значение {err.get('input')!r}; {msg}"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def resolve_config_path(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TALON_CONFIG")
+    return Path(env) if env else Path("config.toml")
+
+
+def parse_config(data: dict, path: Path | None = None) -> Config:
+    """Validate a parsed TOML document; environment overrides are applied here."""
+    data = dict(data)
+    env_url = os.environ.get("TALON_DATABASE_URL")
+    if env_url:
+        data["database"] = {**data.get("database", {}), "url": env_url}
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e)) from None
+    except ValueError as e:  # raised by model validators outside pydantic's wrapping
+        raise ConfigError(str(e)) from None
+    return cfg.model_copy(update={"path": path.resolve() if path else None})
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read and validate the config file; raise :class:`ConfigError` with one line on any problem."""
+    p = resolve_config_path(path)
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: файл конфигурации не найден (укажите --config или TALON_CONFIG)") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: ошибка синтаксиса TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{p}: не удаётся прочитать файл: {e.strerror}") from None
+    try:
+        return parse_config(data, p)
+    except ConfigError as e:
+        raise ConfigError(f"{p.name}: {e}") from None

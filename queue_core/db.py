@@ -1,0 +1,190 @@
+"""Engines, short transactions and schema upgrades for SQLite (embedded) and PostgreSQL.
+
+SQLite: WAL, ``synchronous=NORMAL``, ``foreign_keys=ON``, a 10 s busy timeout; every writing
+transaction starts with ``BEGIN IMMEDIATE`` (so writers queue up instead of failing on upgrade),
+reads go through a separate engine with a plain ``BEGIN``.
+PostgreSQL: psycopg 3, ``pool_pre_ping`` so a restarted server is picked up again; the calls of
+one office are serialised with ``pg_advisory_xact_lock`` (see :meth:`Database.lock_office`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from .domain import StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0001"  # keep in step with the newest file in migrations/versions
+BUSY_TIMEOUT_S = 10
+
+
+def _sqlite_connect_hooks(engine: sa.Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # let us emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql(begin)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and screens."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is shown as-is minus credentials
+        return url.split("@")[-1]
+
+
+class Database:
+    """The two engines of one database URL and the transactions the service layer uses."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kw = dict(connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, echo=echo)
+            self.write_engine = sa.create_engine(url, **kw)
+            self.read_engine = sa.create_engine(url, **kw)
+            _sqlite_connect_hooks(self.write_engine, "BEGIN IMMEDIATE")
+            _sqlite_connect_hooks(self.read_engine, "BEGIN")
+        else:
+            kw = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, echo=echo,
+                      connect_args={"connect_timeout": 5})
+            self.write_engine = sa.create_engine(url, **kw)
+            self.read_engine = self.write_engine
+        self._data_version_conn: sqlite3.Connection | None = None
+
+    # --- transactions ---------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One writing transaction: committed on success, rolled back on any error."""
+        with _storage_errors():
+            with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
+                yield s
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with _storage_errors():
+            with Session(self.read_engine, expire_on_commit=False) as s, s.begin():
+                yield s
+
+    def lock_office(self, session: Session, office_id: int) -> None:
+        """Serialise the calls of one office for the rest of this transaction.
+
+        SQLite needs nothing: ``BEGIN IMMEDIATE`` already holds the only write lock.
+        """
+        if not self.is_sqlite:
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_300_000 + office_id})
+
+    def changed(self) -> int | None:
+        """A cheap "anything changed?" token for live screens (``PRAGMA data_version`` on SQLite).
+
+        Returns None where the backend has no such token (PostgreSQL): the caller then polls.
+        """
+        if not self.is_sqlite:
+            return None
+        with _storage_errors():
+            if self._data_version_conn is None:
+                path = self.url.split("///", 1)[-1]
+                self._data_version_conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            return self._data_version_conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def dispose(self) -> None:
+        if self._data_version_conn is not None:
+            self._data_version_conn.close()
+            self._data_version_conn = None
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+    # --- schema -------------------------------------------------------------------
+    def current_revision(self) -> str | None:
+        with _storage_errors(), self.read_engine.connect() as c:
+            if not sa.inspect(c).has_table("alembic_version"):
+                return None
+            return c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+    def upgrade(self) -> None:
+        """Apply the Alembic migrations up to head (``talon db upgrade``)."""
+        from alembic import command  # lazy: alembic costs ~0.3 s to import
+
+        with _storage_errors():
+            command.upgrade(alembic_config(self.url), "head")
+
+    def ensure_schema(self, *, auto_upgrade: bool) -> None:
+        """Make sure the schema is at head; upgrade it when allowed (the embedded default)."""
+        rev = self.current_revision()
+        if rev == HEAD_REVISION:
+            return
+        if auto_upgrade:
+            log.info("upgrading database %s from %s to %s", redact(self.url), rev, HEAD_REVISION)
+            self.upgrade()
+            return
+        raise StorageError(
+            f"Схема базы данных устарела ({rev or 'пустая база'}, нужна {HEAD_REVISION}): "
+            "выполните «talon db upgrade»"
+        )
+
+
+def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config, imported lazily
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError | DBAPIError) and (
+        getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError)
+    )
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn "the database is not there / busy" into :class:`StorageError`; programming errors stay loud."""
+    try:
+        yield
+    except OperationalError as e:
+        msg = str(e.orig) if e.orig is not None else str(e)
+        if isinstance(e.orig, sqlite3.OperationalError) and not any(m in msg for m in _SQLITE_UNAVAILABLE):
+            raise  # "no such table" and friends are programming errors: stay loud
+        log.warning("database unavailable: %s", msg.splitlines()[0] if msg else e)
+        if "locked" in msg or "busy" in msg:
+            raise StorageError("База данных занята, повторите действие") from e
+        raise StorageError("Нет связи с базой данных") from e
+    except DBAPIError as e:
+        if e.connection_invalidated:
+            raise StorageError("Связь с базой данных прервалась, действие не выполнено") from e
+        raise
+    except sqlite3.OperationalError as e:
+        if not any(m in str(e) for m in _SQLITE_UNAVAILABLE):
+            raise
+        raise StorageError("Нет связи с базой данных") from e
+
+
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk I/O", "readonly", "disk is full",
+                       "malformed", "not a database")

@@ -1,0 +1,266 @@
+"""Plain frozen values the service layer returns, and the errors a person can cause.
+
+Nothing here is an ORM object: these values cross threads and go into widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+STATUS_RU = {
+    TicketStatus.WAITING: "ожидает",
+    TicketStatus.CALLED: "вызван",
+    TicketStatus.SERVING: "обслуживается",
+    TicketStatus.DONE: "обслужен",
+    TicketStatus.NO_SHOW: "не явился",
+    TicketStatus.POSTPONED: "отложен",
+    TicketStatus.CANCELLED: "отменён",
+    TicketStatus.EXPIRED: "истёк",
+}
+
+# Statuses in which a ticket is still somebody's business today.
+OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.POSTPONED)
+# Statuses at a window (the visitor has been called and not let go).
+AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class EventKind(StrEnum):
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    STARTED = "started"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    REDIRECTED = "redirected"
+    POSTPONED = "postponed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    CATEGORY_VERIFIED = "category_verified"
+    CATEGORY_DECLINED = "category_declined"
+    PRINTED = "printed"
+    PRINT_FAILED = "print_failed"
+    RATED = "rated"
+
+
+class CallRule(StrEnum):
+    """Why the policy chose a ticket; stored on the ``called`` event as ``data.rule``."""
+
+    OUT_OF_TURN = "out_of_turn"
+    PRIORITY = "priority"
+    SERVICE_WEIGHT = "service_weight"
+    LONGEST_WAIT = "longest_wait"
+    FALLBACK_SERVICE = "fallback_service"
+    ANTI_STARVATION = "anti_starvation"
+    BY_CODE = "by_code"
+    DIRECT = "direct"
+
+
+class TalonError(Exception):
+    """An error a person can cause; ``str()`` is a Russian sentence fit for a screen."""
+
+
+class DomainError(TalonError):
+    """A wrong transition or a wrong argument: finishing a waiting ticket, an unknown service…"""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class AuthError(DomainError):
+    """Wrong PIN, locked login, window taken, operator busy elsewhere."""
+
+
+class OfficeClosed(DomainError):
+    pass
+
+
+class StorageError(TalonError):
+    """The database cannot be reached or is busy; nothing was committed."""
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    id: int
+    code: str
+    office: str
+    day: date
+    service: str
+    service_name: str
+    category: str
+    category_name: str
+    channel: str
+    status: TicketStatus
+    issued_at: datetime
+    queued_at: datetime
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    window: int | None = None
+    operator: str | None = None
+    recalls: int = 0
+    category_claimed: bool = False  # a priority category taken at the kiosk and not yet checked
+    category_verified: bool = False
+    print_status: str = "none"
+    rating: int | None = None
+    postponed_until: datetime | None = None
+    position: int | None = None  # people ahead in its service queue (waiting tickets only)
+    estimated_wait_min: int | None = None
+
+    def to_json(self) -> dict:
+        def iso(v: datetime | None) -> str | None:
+            return v.isoformat().replace("+00:00", "Z") if v else None
+
+        return {
+            "id": self.id,
+            "code": self.code,
+            "office": self.office,
+            "service": self.service,
+            "category": self.category,
+            "status": str(self.status),
+            "channel": self.channel,
+            "day": self.day.isoformat(),
+            "issued_at": iso(self.issued_at),
+            "queued_at": iso(self.queued_at),
+            "called_at": iso(self.called_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "window": self.window,
+            "operator": self.operator,
+            "recalls": self.recalls,
+            "category_claimed": self.category_claimed,
+            "category_verified": self.category_verified,
+            "print_status": self.print_status,
+            "rating": self.rating,
+            "position": self.position,
+            "estimated_wait_min": self.estimated_wait_min,
+        }
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What ``call_next`` gives the operator: the ticket, and why it was chosen."""
+
+    ticket: TicketInfo
+    rule: CallRule
+    reason: str
+
+    def to_json(self) -> dict:
+        return {**self.ticket.to_json(), "rule": str(self.rule), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    ticket_id: int
+    code: str
+    kind: EventKind
+    at: datetime
+    window: int | None
+    operator: str | None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OperatorInfo:
+    login: str
+    full_name: str
+    role: str
+    active: bool
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShiftInfo:
+    """An operator logged in at a window."""
+
+    operator: str
+    full_name: str
+    role: str
+    window: int
+    logged_in_at: datetime
+    paused: bool = False
+    pause_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    service: str
+    name: str
+    prefix: str
+    segment: str
+    waiting: int
+    by_category: dict[str, int]
+    longest_wait_s: int
+    target_wait_min: int
+
+    @property
+    def past_target(self) -> bool:
+        return self.longest_wait_s > self.target_wait_min * 60
+
+
+@dataclass(frozen=True)
+class WindowState:
+    number: int
+    title: str
+    role: str
+    services: dict[str, int]
+    operator: str | None
+    operator_name: str | None
+    paused: bool
+    pause_reason: str | None
+    current: TicketInfo | None
+
+
+@dataclass(frozen=True)
+class CallShown:
+    """A call as the hall board shows it (never with a category)."""
+
+    event_id: int
+    code: str
+    window: int
+    window_title: str
+    at: datetime
+    recall: bool
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What a live screen shows; built in one read transaction."""
+
+    at: datetime
+    day: date
+    open_now: bool
+    services: tuple[ServiceQueue, ...]
+    windows: tuple[WindowState, ...]
+    last_calls: tuple[CallShown, ...]
+    print_faults: tuple[TicketInfo, ...] = ()
+    past_target: tuple[TicketInfo, ...] = ()
+
+    @property
+    def waiting_total(self) -> int:
+        return sum(s.waiting for s in self.services)
+
+    def service_queue(self, service_id: str) -> ServiceQueue | None:
+        return next((s for s in self.services if s.service == service_id), None)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    people_ahead: int
+    minutes: int

@@ -1,0 +1,179 @@
+"""Database tables (SQLModel). Every instant is stored as UTC; ``day`` is the office-local date.
+
+These classes never leave the service layer: it converts rows into the frozen values of
+:mod:`queue_core.domain` before returning.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def _utc(nullable: bool = True, index: bool = False) -> sa.Column:
+    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class Office(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str
+    address: str = ""
+    timezone: str = Field(max_length=64)
+
+
+class Service(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("office_id", "slug"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    slug: str = Field(max_length=64)
+    prefix: str = Field(max_length=2)
+    name: str
+    segment: str = Field(max_length=8)
+    target_wait_min: int = 15
+    active: bool = True
+    sort_order: int = 0
+
+
+class Category(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str
+    priority: int = 0
+    out_of_turn: bool = False
+    verify: bool = False
+    target_wait_min: int | None = None
+
+
+class Window(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("office_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    number: int
+    name: str = ""
+    role: str = Field(default="operator", max_length=16)
+    active: bool = True
+
+
+class WindowService(SQLModel, table=True):
+    __tablename__ = "window_service"
+    __table_args__ = (sa.UniqueConstraint("window_id", "service_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    window_id: int = Field(foreign_key="window.id")
+    service_id: int = Field(foreign_key="service.id")
+    weight: int = 1
+
+
+class Operator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    full_name: str
+    role: str = Field(default="operator", max_length=16)
+    pin_hash: str = ""
+    pin_salt: str = ""
+    active: bool = True
+    failed_attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "day", "service_id", "number"),
+        sa.Index("ix_ticket_office_status_day", "office_id", "status", "day"),
+        sa.Index("ix_ticket_office_day_code", "office_id", "day", "code"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date
+    service_id: int = Field(foreign_key="service.id")
+    category_id: int = Field(foreign_key="category.id")
+    number: int
+    code: str = Field(max_length=16)
+    channel: str = Field(default="kiosk", max_length=16)
+    status: str = Field(default="waiting", max_length=16)
+    issued_at: datetime = Field(sa_column=_utc(nullable=False))
+    queued_at: datetime = Field(sa_column=_utc(nullable=False))
+    # The instant the policy sorts by (§4 rule 5): queued_at, or the original issue time for a
+    # redirect "to the front", a declined category or a return from postponement "to the front".
+    order_at: datetime = Field(sa_column=_utc(nullable=False))
+    called_at: datetime | None = Field(default=None, sa_column=_utc())
+    started_at: datetime | None = Field(default=None, sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc())
+    postponed_until: datetime | None = Field(default=None, sa_column=_utc())
+    window_id: int | None = Field(default=None, foreign_key="window.id")
+    operator_id: int | None = Field(default=None, foreign_key="operator.id")
+    recalls: int = 0
+    category_claimed: bool = False
+    category_verified_by: int | None = Field(default=None, foreign_key="operator.id")
+    category_verified_at: datetime | None = Field(default=None, sa_column=_utc())
+    print_status: str = Field(default="none", max_length=16)
+    rating: int | None = None
+    result_code: str | None = None
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (
+        sa.Index("ix_ticket_event_office_id_id", "office_id", "id"),
+        sa.Index("ix_ticket_event_window_kind_id", "window_id", "kind", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=24)
+    at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    office_id: int = Field(foreign_key="office.id")
+    window_id: int | None = Field(default=None, foreign_key="window.id")
+    operator_id: int | None = Field(default=None, foreign_key="operator.id")
+    data: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class OperatorShift(SQLModel, table=True):
+    __tablename__ = "operator_shift"
+    __table_args__ = (
+        # One open shift per window and one per operator, enforced by the database as well.
+        sa.Index("uq_operator_shift_open_window", "window_id", unique=True,
+                 sqlite_where=sa.text("logged_out_at IS NULL"),
+                 postgresql_where=sa.text("logged_out_at IS NULL")),
+        sa.Index("uq_operator_shift_open_operator", "operator_id", unique=True,
+                 sqlite_where=sa.text("logged_out_at IS NULL"),
+                 postgresql_where=sa.text("logged_out_at IS NULL")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    window_id: int = Field(foreign_key="window.id")
+    logged_in_at: datetime = Field(sa_column=_utc(nullable=False))
+    logged_out_at: datetime | None = Field(default=None, sa_column=_utc())
+    paused_at: datetime | None = Field(default=None, sa_column=_utc())
+    pause_reason: str | None = None
+
+
+class ShiftPause(SQLModel, table=True):
+    __tablename__ = "shift_pause"
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="operator_shift.id", index=True)
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    reason: str = ""
+
+
+class DailyCounter(SQLModel, table=True):
+    __tablename__ = "daily_counter"
+    __table_args__ = (sa.UniqueConstraint("office_id", "day", "service_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date
+    service_id: int = Field(foreign_key="service.id")
+    last_number: int = 0

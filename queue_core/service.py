@@ -1,0 +1,518 @@
+"""The service layer: the office's use cases, one short transaction each.
+
+Every method returns frozen values from :mod:`queue_core.domain`; every state change appends a
+:class:`~queue_core.models.TicketEvent`. Wrong transitions raise :class:`DomainError` with a
+Russian sentence; an unreachable database raises :class:`StorageError` and commits nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .catalog import Catalog, sync_catalog
+from .clock import Clock, SystemClock, as_utc
+from .config import WEEKDAYS, Config
+from .db import Database
+from .domain import (
+    AT_WINDOW, CallResult, CallRule, DomainError, EventKind, NotFound, OfficeClosed, TicketInfo,
+    TicketStatus, WaitEstimate,
+)
+from .models import DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
+from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
+from .snapshot import SnapshotQueries
+from .staff import StaffUseCases
+
+_CODE_RE = re.compile(r"^\s*([^\W\d_]{1,2})\s*-?\s*(\d{1,4})\s*$")
+S = TicketStatus
+
+
+class QueueService(StaffUseCases, SnapshotQueries):
+    """Use cases of one office. Safe to share between threads: it holds no session."""
+
+    def __init__(self, config: Config, db: Database, clock: Clock | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock or SystemClock(config.office.tz)
+        self.tz = config.office.tz
+        self.policy = Policy(config.policy.max_priority_streak, config.policy.starvation_wait_min)
+        with db.write() as s:
+            self.catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
+        self._expired_through: date | None = None
+
+    # --- office hours -------------------------------------------------------------------------
+    def is_open(self, at: datetime | None = None, *, for_kiosk: bool = True) -> bool:
+        """Whether a kiosk may issue now: within today's hours and before the cut-off."""
+        local = (at or self.clock.now()).astimezone(self.tz)
+        hours = self.config.office.hours.get(WEEKDAYS[local.weekday()])
+        if hours is None:
+            return False
+        cutoff = self.config.office.last_ticket_min if for_kiosk else 0
+        closes = datetime.combine(local.date(), hours.closes, self.tz) - timedelta(minutes=cutoff)
+        return datetime.combine(local.date(), hours.opens, self.tz) <= local < closes
+
+    def _closing_instant(self, day: date) -> datetime:
+        hours = self.config.office.hours.get(WEEKDAYS[day.weekday()])
+        closes = hours.closes if hours else time(23, 59, 59)
+        return datetime.combine(day, closes, self.tz).astimezone(self.clock.now().tzinfo)
+
+    # --- issue ------------------------------------------------------------------------------------
+    def issue_ticket(self, service: str, category: str = "regular", *, channel: str = "kiosk",
+                     window: int | None = None, login: str | None = None) -> TicketInfo:
+        """Issue a numbered ticket. Kiosk tickets respect office hours; a priority category taken at
+        the kiosk is "claimed" (checked at the window), one issued by the informator is verified."""
+        svc = self._service(service)
+        cat = self._category(category)
+        if channel not in ("kiosk", "informator", "api"):
+            raise DomainError(f"Неизвестный канал выдачи «{channel}»")
+        if channel == "kiosk" and not self.is_open():
+            raise OfficeClosed(f"Талоны на сегодня больше не выдаются. Часы работы: {self.config.office.hours_text()}")
+        now = self.clock.now()
+        with self.db.write() as s:
+            self._expire_past_days(s)
+            operator_id = window_id = None
+            if channel == "informator":
+                shift = self._shift(s, window, login)
+                operator_id, window_id = shift.operator_id, shift.window_id
+            ticket = self._insert_ticket(s, svc.id, cat.id, channel, now)
+            verified_here = cat.verify and channel == "informator"
+            ticket.category_claimed = cat.verify and not verified_here
+            self._event(s, ticket, EventKind.ISSUED, window_id=window_id, operator_id=operator_id,
+                        channel=channel, service=svc.slug, category=cat.slug)
+            if verified_here:
+                ticket.category_verified_by, ticket.category_verified_at = operator_id, now
+                self._event(s, ticket, EventKind.CATEGORY_VERIFIED, window_id=window_id,
+                            operator_id=operator_id, category=cat.slug, at_issue=True)
+            return self._info(s, ticket, with_estimate=True)
+
+    def _insert_ticket(self, s: Session, service_id: int, category_id: int, channel: str,
+                       now: datetime) -> Ticket:
+        day = self.clock.today()
+        number = self._next_number(s, day, service_id)
+        prefix = self.catalog.service_by_id[service_id].prefix
+        ticket = Ticket(office_id=self.catalog.office_id, day=day, service_id=service_id,
+                        category_id=category_id, number=number,
+                        code=self.config.office.number_format.format(prefix=prefix, number=number),
+                        channel=channel, status=S.WAITING, issued_at=now, queued_at=now, order_at=now)
+        s.add(ticket)
+        s.flush()
+        return ticket
+
+    def _next_number(self, s: Session, day: date, service_id: int) -> int:
+        """Upsert the (office, day, service) counter and return the new number, in this transaction."""
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        t = DailyCounter.__table__
+        stmt = insert(t).values(office_id=self.catalog.office_id, day=day, service_id=service_id, last_number=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[t.c.office_id, t.c.day, t.c.service_id],
+                                          set_={"last_number": t.c.last_number + 1})
+        return s.execute(stmt.returning(t.c.last_number)).scalar_one()
+
+    # --- call --------------------------------------------------------------------------------------
+    def call_next(self, window: int, login: str) -> CallResult | None:
+        """Claim the next ticket for this window by the §4 rules; None when nobody eligible waits.
+
+        Race-free: the choice is made under the office's write lock, so two windows calling at the
+        same instant get different tickets and neither comes back empty while one waits."""
+        with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
+            self._expire_past_days(s)
+            self._return_due_postponed(s)
+            shift = self._active_shift(s, window, login)
+            self._ensure_window_free(s, shift.window_id)
+            win = self.catalog.windows[window]
+            candidates = self._candidates(s, win.weights)
+            ctx = WindowContext(win.weights, self.clock.now(), self._priority_streak(s, shift.window_id))
+            choice = choose_next(candidates, ctx, self.policy)
+            if choice is None:
+                return None
+            ticket = s.get(Ticket, choice.ticket.id)
+            self._mark_called(s, ticket, shift, choice.rule, choice.reason, priority_call=is_priority(choice.ticket))
+            return CallResult(self._info(s, ticket), choice.rule, choice.reason)
+
+    def call_ticket(self, ref: str | int, window: int, login: str, reason: str) -> CallResult:
+        """Call a specific waiting ticket by its code (logged with the operator's reason)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError("Укажите причину вызова талона по номеру")
+        with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
+            shift = self._active_shift(s, window, login)
+            self._ensure_window_free(s, shift.window_id)
+            ticket = self._ticket(s, ref)
+            self._expect(ticket, (S.WAITING, S.POSTPONED), "вызвать")
+            text = f"вызов по номеру: {reason}"
+            self._mark_called(s, ticket, shift, CallRule.BY_CODE, text, priority_call=False)
+            return CallResult(self._info(s, ticket), CallRule.BY_CODE, text)
+
+    def serve_direct(self, service: str, category: str, window: int, login: str) -> CallResult:
+        """The informator serves a visitor at the desk at once: issue (verified) + call + start."""
+        svc, cat = self._service(service), self._category(category)
+        with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
+            shift = self._active_shift(s, window, login)
+            self._ensure_window_free(s, shift.window_id)
+            now = self.clock.now()
+            ticket = self._insert_ticket(s, svc.id, cat.id, "informator", now)
+            ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
+            self._event(s, ticket, EventKind.ISSUED, **ids, channel="informator", service=svc.slug,
+                        category=cat.slug, direct=True)
+            if cat.verify:
+                ticket.category_verified_by, ticket.category_verified_at = shift.operator_id, now
+                self._event(s, ticket, EventKind.CATEGORY_VERIFIED, **ids, category=cat.slug, at_issue=True)
+            reason = f"обслуживание у информатора: {cat.label}" if cat.priority else "обслуживание у информатора"
+            self._mark_called(s, ticket, shift, CallRule.DIRECT, reason, priority_call=False)
+            ticket.status, ticket.started_at = S.SERVING, now
+            self._event(s, ticket, EventKind.STARTED, **ids)
+            return CallResult(self._info(s, ticket), CallRule.DIRECT, reason)
+
+    def _mark_called(self, s: Session, ticket: Ticket, shift: OperatorShift, rule: CallRule, reason: str,
+                     *, priority_call: bool) -> None:
+        now = self.clock.now()
+        done = s.execute(sa.update(Ticket).where(Ticket.id == ticket.id, Ticket.status.in_((S.WAITING, S.POSTPONED)))
+                         .values(status=S.CALLED, called_at=now, window_id=shift.window_id,
+                                 operator_id=shift.operator_id, recalls=0, postponed_until=None))
+        if done.rowcount != 1:  # the lock makes this impossible; the check keeps it impossible
+            raise DomainError(f"Талон {ticket.code} уже вызван в другое окно")
+        s.refresh(ticket)
+        cat = self.catalog.category_by_id[ticket.category_id]
+        self._event(s, ticket, EventKind.CALLED, window_id=shift.window_id, operator_id=shift.operator_id,
+                    rule=str(rule), reason=reason, category=cat.slug, priority_call=priority_call,
+                    service=self.catalog.service_by_id[ticket.service_id].slug)
+
+    def _candidates(self, s: Session, weights: dict[str, int]) -> list[Candidate]:
+        ids = [self.catalog.services[slug].id for slug in weights]
+        rows = s.execute(
+            select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.category_id, Ticket.order_at)
+            .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,
+                   Ticket.day == self.clock.today(), Ticket.service_id.in_(ids))
+        ).all()
+        out = []
+        for tid, code, sid, cid, order_at in rows:
+            cat = self.catalog.category_by_id[cid]
+            out.append(Candidate(tid, code, self.catalog.service_by_id[sid].slug, cat.slug, cat.label,
+                                 cat.priority, cat.out_of_turn, as_utc(order_at)))
+        return out
+
+    def _priority_streak(self, s: Session, window_id: int) -> int:
+        k = self.policy.max_priority_streak
+        if not k:
+            return 0
+        rows = s.execute(select(TicketEvent.data).where(TicketEvent.window_id == window_id,
+                                                        TicketEvent.kind == EventKind.CALLED)
+                         .order_by(TicketEvent.id.desc()).limit(k)).scalars().all()
+        streak = 0
+        for data in rows:
+            if not data.get("priority_call"):
+                break
+            streak += 1
+        return streak
+
+    def _ensure_window_free(self, s: Session, window_id: int) -> None:
+        busy = s.exec(select(Ticket.code).where(Ticket.window_id == window_id, Ticket.day == self.clock.today(),
+                                               Ticket.status.in_(AT_WINDOW))).first()
+        if busy:
+            raise DomainError(f"У окна ещё талон {busy}: завершите его, отметьте неявку или перенаправьте")
+
+    # --- at the window --------------------------------------------------------------------------
+    def recall(self, ref: str | int, window: int, login: str) -> TicketInfo:
+        """Call the same visitor again; past ``recall_limit`` recalls the ticket becomes a no-show."""
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "вызвать повторно")
+            if ticket.recalls >= self.config.policy.recall_limit:
+                ticket.status = S.NO_SHOW
+                self._event(s, ticket, EventKind.NO_SHOW, window_id=shift.window_id,
+                            operator_id=shift.operator_id, auto=True, recalls=ticket.recalls)
+            else:
+                ticket.recalls += 1
+                self._event(s, ticket, EventKind.RECALLED, window_id=shift.window_id,
+                            operator_id=shift.operator_id, recall=ticket.recalls)
+            return self._info(s, ticket)
+
+    def start(self, ref: str | int, window: int, login: str) -> TicketInfo:
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "начать обслуживание")
+            ticket.status, ticket.started_at = S.SERVING, self.clock.now()
+            self._event(s, ticket, EventKind.STARTED, window_id=shift.window_id, operator_id=shift.operator_id)
+            return self._info(s, ticket)
+
+    def finish(self, ref: str | int, window: int, login: str, *, result_code: str | None = None,
+               rating: int | None = None) -> TicketInfo:
+        """Finish service (a called ticket is started first, at the same instant)."""
+        if rating is not None:
+            self._check_rating(rating)
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "завершить")
+            ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
+            now = self.clock.now()
+            if ticket.status == S.CALLED:
+                ticket.started_at = now
+                self._event(s, ticket, EventKind.STARTED, **ids, implicit=True)
+            ticket.status, ticket.finished_at, ticket.result_code = S.DONE, now, result_code
+            self._event(s, ticket, EventKind.FINISHED, **ids, result_code=result_code)
+            if rating is not None:
+                ticket.rating = rating
+                self._event(s, ticket, EventKind.RATED, **ids, rating=rating)
+            return self._info(s, ticket)
+
+    def no_show(self, ref: str | int, window: int, login: str) -> TicketInfo:
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "отметить неявку")
+            ticket.status = S.NO_SHOW
+            self._event(s, ticket, EventKind.NO_SHOW, window_id=shift.window_id, operator_id=shift.operator_id,
+                        auto=False, recalls=ticket.recalls)
+            return self._info(s, ticket)
+
+    def redirect(self, ref: str | int, window: int, login: str, to_service: str,
+                 position: str | None = None) -> TicketInfo:
+        """Send the visitor to another service's queue with the same code, front or back."""
+        target = self._service(to_service)
+        position = position or self.config.policy.redirect_position
+        if position not in ("front", "back"):
+            raise DomainError("Позиция перенаправления: front или back")
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "перенаправить")
+            old = self.catalog.service_by_id[ticket.service_id].slug
+            self._requeue(ticket, position)
+            ticket.service_id = target.id
+            self._event(s, ticket, EventKind.REDIRECTED, window_id=shift.window_id, operator_id=shift.operator_id,
+                        from_service=old, to_service=target.slug, position=position)
+            return self._info(s, ticket, with_estimate=True)
+
+    def postpone(self, ref: str | int, window: int, login: str, minutes: int, reason: str = "") -> TicketInfo:
+        """Put the visitor aside (e.g. to fetch a document); they return by themselves after ``minutes``."""
+        if not 1 <= minutes <= self.config.policy.postpone_max_min:
+            raise DomainError(f"Отложить можно на 1–{self.config.policy.postpone_max_min} мин")
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "отложить")
+            ticket.status = S.POSTPONED
+            ticket.postponed_until = self.clock.now() + timedelta(minutes=minutes)
+            ticket.window_id = ticket.operator_id = None
+            self._event(s, ticket, EventKind.POSTPONED, window_id=shift.window_id, operator_id=shift.operator_id,
+                        minutes=minutes, reason=reason)
+            return self._info(s, ticket)
+
+    def return_ticket(self, ref: str | int, window: int | None = None, login: str | None = None) -> TicketInfo:
+        """Bring a postponed visitor back into the queue (position per ``return_position``)."""
+        with self.db.write() as s:
+            ids = {}
+            if window is not None:
+                shift = self._shift(s, window, login)
+                ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
+            ticket = self._ticket(s, ref)
+            self._expect(ticket, (S.POSTPONED,), "вернуть в очередь")
+            self._requeue(ticket, self.config.policy.return_position)
+            self._event(s, ticket, EventKind.RETURNED, **ids, position=self.config.policy.return_position)
+            return self._info(s, ticket, with_estimate=True)
+
+    def cancel(self, ref: str | int, reason: str, window: int | None = None, login: str | None = None) -> TicketInfo:
+        with self.db.write() as s:
+            ids = {}
+            if window is not None:
+                shift = self._shift(s, window, login)
+                ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
+            ticket = self._ticket(s, ref)
+            self._expect(ticket, (S.WAITING, S.POSTPONED), "отменить")
+            ticket.status = S.CANCELLED
+            self._event(s, ticket, EventKind.CANCELLED, **ids, reason=reason)
+            return self._info(s, ticket)
+
+    def verify_category(self, ref: str | int, window: int, login: str) -> TicketInfo:
+        """The operator has seen the document: the claimed category stands (logged)."""
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "подтвердить категорию")
+            if not ticket.category_claimed:
+                raise DomainError(f"У талона {ticket.code} нет категории, ожидающей проверки")
+            now = self.clock.now()
+            ticket.category_claimed = False
+            ticket.category_verified_by, ticket.category_verified_at = shift.operator_id, now
+            self._event(s, ticket, EventKind.CATEGORY_VERIFIED, window_id=shift.window_id,
+                        operator_id=shift.operator_id, category=self.catalog.category_by_id[ticket.category_id].slug)
+            return self._info(s, ticket)
+
+    def decline_category(self, ref: str | int, window: int, login: str) -> TicketInfo:
+        """No document: the ticket goes back to the queue as ``regular`` with its original time."""
+        with self.db.write() as s:
+            ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "отклонить категорию")
+            if not ticket.category_claimed:
+                raise DomainError(f"У талона {ticket.code} нет категории, ожидающей проверки")
+            old = self.catalog.category_by_id[ticket.category_id].slug
+            ticket.category_claimed = False
+            ticket.category_id = self.catalog.categories["regular"].id
+            self._requeue(ticket, "front")
+            self._event(s, ticket, EventKind.CATEGORY_DECLINED, window_id=shift.window_id,
+                        operator_id=shift.operator_id, from_category=old, to_category="regular")
+            return self._info(s, ticket, with_estimate=True)
+
+    def rate(self, ref: str | int, rating: int) -> TicketInfo:
+        """The visitor's satisfaction, 1–5, for a served ticket (once)."""
+        self._check_rating(rating)
+        with self.db.write() as s:
+            ticket = self._ticket(s, ref)
+            self._expect(ticket, (S.DONE,), "оценить")
+            if ticket.rating is not None:
+                raise DomainError(f"Талон {ticket.code} уже оценён")
+            ticket.rating = rating
+            self._event(s, ticket, EventKind.RATED, rating=rating)
+            return self._info(s, ticket)
+
+    def record_print(self, ticket_id: int, ok: bool, reason: str = "") -> None:
+        """Log the printer's outcome for a ticket (the ticket stays in the queue either way)."""
+        with self.db.write() as s:
+            ticket = self._ticket(s, ticket_id)
+            ticket.print_status = "printed" if ok else "failed"
+            self._event(s, ticket, EventKind.PRINTED if ok else EventKind.PRINT_FAILED, reason=reason)
+
+    # --- helpers --------------------------------------------------------------------------------
+    @staticmethod
+    def _check_rating(rating: int) -> None:
+        if not (isinstance(rating, int) and 1 <= rating <= 5):
+            raise DomainError("Оценка — целое число от 1 до 5")
+
+    def _requeue(self, ticket: Ticket, position: str) -> None:
+        now = self.clock.now()
+        ticket.status = S.WAITING
+        ticket.queued_at = now
+        ticket.order_at = as_utc(ticket.issued_at) if position == "front" else now
+        ticket.window_id = ticket.operator_id = ticket.postponed_until = None
+
+    def _at_window(self, s: Session, ref: str | int, window: int, login: str, statuses: tuple,
+                   verb: str) -> tuple[Ticket, OperatorShift]:
+        shift = self._shift(s, window, login)
+        ticket = self._ticket(s, ref)
+        self._expect(ticket, statuses, verb)
+        if ticket.window_id != shift.window_id:
+            raise DomainError(f"Талон {ticket.code} вызван не в это окно")
+        return ticket, shift
+
+    @staticmethod
+    def _expect(ticket: Ticket, statuses: tuple, verb: str) -> None:
+        if ticket.status not in statuses:
+            from .domain import STATUS_RU
+
+            raise DomainError(f"Нельзя {verb}: талон {ticket.code} {STATUS_RU[S(ticket.status)]}")
+
+    def _ticket(self, s: Session, ref: str | int, *, lock: bool = True) -> Ticket:
+        """Today's ticket by code (``А-015``, ``а15``) or any ticket by id; locked for update."""
+        q = select(Ticket).where(Ticket.office_id == self.catalog.office_id)
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+            q = q.where(Ticket.id == int(ref))
+        else:
+            m = _CODE_RE.match(ref or "")
+            if not m:
+                raise DomainError(f"Неверный номер талона «{ref}»: пример А-015")
+            code = self.config.office.number_format.format(prefix=m.group(1).upper(), number=int(m.group(2)))
+            q = q.where(Ticket.day == self.clock.today(), Ticket.code == code).order_by(Ticket.id.desc())
+        if lock and not self.db.is_sqlite:
+            q = q.with_for_update()
+        ticket = s.exec(q).first()
+        if ticket is None:
+            raise NotFound(f"Талон «{ref}» не найден")
+        return ticket
+
+    def _event(self, s: Session, ticket: Ticket, kind: EventKind, *, window_id: int | None = None,
+               operator_id: int | None = None, **data: object) -> None:
+        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=self.clock.now(), office_id=ticket.office_id,
+                          window_id=window_id, operator_id=operator_id, data=data))
+
+    def _service(self, slug: str):  # noqa: ANN202
+        svc = self.catalog.services.get(slug)
+        if svc is None or not svc.active:
+            raise DomainError(f"Неизвестная услуга «{slug}»")
+        return svc
+
+    def _category(self, slug: str):  # noqa: ANN202
+        cat = self.catalog.categories.get(slug)
+        if cat is None:
+            raise DomainError(f"Неизвестная категория «{slug}»")
+        return cat
+
+    def _expire_past_days(self, s: Session) -> None:
+        """Waiting/postponed tickets of a past day become ``expired`` at that day's closing time."""
+        today = self.clock.today()
+        if self._expired_through == today:
+            return
+        rows = s.execute(select(Ticket.id, Ticket.day).where(
+            Ticket.office_id == self.catalog.office_id, Ticket.day < today,
+            Ticket.status.in_((S.WAITING, S.POSTPONED)))).all()
+        for tid, day in rows:
+            s.execute(sa.update(Ticket).where(Ticket.id == tid).values(status=S.EXPIRED))
+            s.add(TicketEvent(ticket_id=tid, kind=EventKind.EXPIRED, at=self._closing_instant(day),
+                              office_id=self.catalog.office_id, data={}))
+        self._expired_through = today
+
+    def _return_due_postponed(self, s: Session) -> None:
+        now = self.clock.now()
+        due = s.exec(select(Ticket).where(Ticket.office_id == self.catalog.office_id,
+                                          Ticket.day == self.clock.today(), Ticket.status == S.POSTPONED,
+                                          Ticket.postponed_until <= now)).all()
+        for ticket in due:
+            self._requeue(ticket, self.config.policy.return_position)
+            self._event(s, ticket, EventKind.RETURNED, auto=True, position=self.config.policy.return_position)
+        if due:
+            s.flush()
+
+    def _info(self, s: Session, t: Ticket, *, with_estimate: bool = False) -> TicketInfo:
+        s.flush()
+        svc = self.catalog.service_by_id[t.service_id]
+        cat = self.catalog.category_by_id[t.category_id]
+        win = self.catalog.window_by_id.get(t.window_id) if t.window_id else None
+        login = s.get(Operator, t.operator_id).login if t.operator_id else None
+        est = self._estimate(s, t) if with_estimate and t.status == S.WAITING else None
+        return TicketInfo(
+            id=t.id, code=t.code, office=self.catalog.office_code, day=t.day, service=svc.slug,
+            service_name=svc.name, category=cat.slug, category_name=cat.name, channel=t.channel,
+            status=S(t.status), issued_at=as_utc(t.issued_at), queued_at=as_utc(t.queued_at),
+            called_at=as_utc(t.called_at), started_at=as_utc(t.started_at), finished_at=as_utc(t.finished_at),
+            window=win.number if win else None, operator=login, recalls=t.recalls,
+            category_claimed=t.category_claimed, category_verified=t.category_verified_at is not None,
+            print_status=t.print_status, rating=t.rating, postponed_until=as_utc(t.postponed_until),
+            position=est.people_ahead if est else None, estimated_wait_min=est.minutes if est else None,
+        )
+
+    def _estimate(self, s: Session, t: Ticket) -> WaitEstimate:
+        cat = self.catalog.category_by_id[t.category_id]
+        ahead = self._people_ahead(s, t.service_id, cat.out_of_turn, cat.priority, as_utc(t.order_at), t.id)
+        return self._estimate_for(s, t.service_id, ahead)
+
+    def _estimate_for(self, s: Session, service_id: int, ahead: int) -> WaitEstimate:
+        """Minutes ≈ people ahead × mean service time ÷ open windows serving the service.
+
+        Mean service time: the last 50 finished tickets of this service in 30 days (else the
+        configured default); open windows: logged-in, not paused, weight > 0 (at least 1)."""
+        since = self.clock.today() - timedelta(days=30)
+        recent = (select((sa.func.julianday(Ticket.finished_at) - sa.func.julianday(Ticket.started_at)) * 86400.0
+                         if self.db.is_sqlite else sa.func.extract("epoch", Ticket.finished_at - Ticket.started_at))
+                  .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.DONE,
+                         Ticket.day >= since, Ticket.service_id == service_id, Ticket.started_at.is_not(None))
+                  .order_by(Ticket.id.desc()).limit(50).subquery())
+        mean_s = s.execute(select(sa.func.avg(recent.c[0]))).scalar()
+        mean_min = float(mean_s) / 60 if mean_s else self.config.policy.default_service_min
+        slug = self.catalog.service_by_id[service_id].slug
+        serving = [w.id for w in self.catalog.windows.values() if w.weights.get(slug, 0) > 0]
+        open_windows = s.execute(select(sa.func.count()).select_from(OperatorShift).where(
+            OperatorShift.window_id.in_(serving), OperatorShift.logged_out_at.is_(None),
+            OperatorShift.paused_at.is_(None))).scalar() or 0
+        return WaitEstimate(ahead, math.ceil(ahead * mean_min / max(1, open_windows)))
+
+    def _people_ahead(self, s: Session, service_id: int, out_of_turn: bool, priority: int,
+                      order_at: datetime, ticket_id: int | None) -> int:
+        """Waiting tickets of the same service that the §4 order puts before this one."""
+        rows = s.execute(select(Ticket.id, Ticket.category_id, Ticket.order_at).where(
+            Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,
+            Ticket.day == self.clock.today(), Ticket.service_id == service_id)).all()
+        mine = (not out_of_turn, -priority, order_at, ticket_id or 0)
+        n = 0
+        for tid, cid, o in rows:
+            if tid == ticket_id:
+                continue
+            c = self.catalog.category_by_id[cid]
+            if (not c.out_of_turn, -c.priority, as_utc(o), tid) < mine:
+                n += 1
+        return n

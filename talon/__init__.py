@@ -1,0 +1,1 @@
+"""The `talon` command (composition root)."""

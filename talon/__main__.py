@@ -1,0 +1,3 @@
+from talon.cli import main
+
+main()

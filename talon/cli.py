@@ -1,0 +1,476 @@
+"""The ``talon`` command: the composition root that reads the config and wires everything together.
+
+Quick commands (``ticket issue``, ``call-next``, ``report``…) import no Textual and no escpos;
+the apps are imported only by the commands that start them.
+Exit status: 0 ok, 1 the office said no (wrong transition, wrong PIN, printer fault),
+2 a bad config value or argument, 3 the database is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from queue_core.config import Config, ConfigError, load_config, resolve_config_path
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_STORAGE = 1, 2, 3
+
+
+class AppContext:
+    """Built once per invocation; the config and the service are loaded on first use."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+        self._service = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def service(self):  # noqa: ANN201 - queue_core.service.QueueService
+        if self._service is None:
+            from queue_core import open_service
+
+            self._service = open_service(self.config)
+        return self._service
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def emit(obj: object, as_json: bool, text: str) -> None:
+    if as_json:
+        click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+    else:
+        click.echo(text)
+
+
+def ticket_line(t) -> str:  # noqa: ANN001 - TicketInfo
+    from queue_core.domain import STATUS_RU
+
+    parts = [f"Талон {t.code}", t.service_name, STATUS_RU[t.status]]
+    if t.category != "regular":
+        parts.append(t.category_name + (" (не проверено)" if t.category_claimed else ""))
+    if t.window is not None:
+        parts.append(f"окно {t.window}")
+    if t.position is not None:
+        parts.append(f"перед вами: {t.position}, ожидание ≈ {t.estimated_wait_min} мин")
+    return " · ".join(parts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Файл конфигурации (иначе TALON_CONFIG, иначе ./config.toml).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Talon — электронная очередь: киоск, окна операторов, табло, отчёты."""
+    ctx.obj = AppContext(config_path)
+
+
+# --- config and database ---------------------------------------------------------------------
+@cli.group("config")
+def config_group() -> None:
+    """Конфигурация."""
+
+
+@config_group.command("check")
+@pass_app
+def config_check(app: AppContext) -> None:
+    """Проверить конфигурацию и показать итоговые настройки."""
+    from queue_core.db import redact
+
+    cfg = app.config
+    click.echo(f"Файл: {cfg.path}")
+    click.echo(f"Офис: {cfg.office.name} ({cfg.office.code}), {cfg.office.timezone}, {cfg.office.hours_text()}, "
+               f"выдача талонов до закрытия −{cfg.office.last_ticket_min} мин")
+    click.echo(f"База данных: {redact(cfg.database_url)}")
+    click.echo("Услуги:")
+    for s in cfg.services:
+        click.echo(f"  {s.prefix}  {s.id:<16} {s.name} [{s.segment}], норматив {s.target_wait_min} мин")
+    click.echo("Категории:")
+    for c in cfg.categories:
+        flags = ", ".join(f for f, on in (("вне очереди", c.out_of_turn), ("проверка документа", c.verify)) if on)
+        click.echo(f"  {c.id:<10} приоритет {c.priority:<4} {c.name}" + (f" ({flags})" if flags else ""))
+    click.echo("Окна:")
+    for w in cfg.windows:
+        weights = ", ".join(f"{k}={v}" for k, v in w.services.items())
+        click.echo(f"  {w.number:>3} {w.title:<12} {w.role:<10} {weights}")
+    p = cfg.printer
+    click.echo(f"Принтер: {p.backend}, режим {p.mode}, {p.paper_width_mm} мм, кодовая страница ESC t {p.codepage_slot}")
+    click.echo(f"Политика: повторных вызовов {cfg.policy.recall_limit}, перенаправление {cfg.policy.redirect_position}, "
+               f"анти-голодание {cfg.policy.max_priority_streak or 'выкл.'}")
+    click.echo("Конфигурация в порядке.")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """База данных."""
+
+
+@db_group.command("upgrade")
+@pass_app
+def db_upgrade(app: AppContext) -> None:
+    """Применить миграции схемы (Alembic) до последней версии."""
+    from queue_core.db import HEAD_REVISION, Database, redact
+
+    db = Database(app.config.database_url)
+    before = db.current_revision()
+    db.upgrade()
+    click.echo(f"{redact(db.url)}: схема {before or 'пустая'} → {HEAD_REVISION}")
+
+
+@db_group.command("check")
+@pass_app
+def db_check(app: AppContext) -> None:
+    """Проверить связь с базой и версию схемы."""
+    from queue_core.db import HEAD_REVISION, Database, redact
+
+    db = Database(app.config.database_url)
+    rev = db.current_revision()
+    if rev != HEAD_REVISION:
+        click.echo(f"{redact(db.url)}: схема {rev or 'пустая'}, нужна {HEAD_REVISION} — выполните «talon db upgrade»")
+        sys.exit(EXIT_REFUSED)
+    click.echo(f"{redact(db.url)}: связь есть, схема {rev} актуальна")
+
+
+# --- tickets ------------------------------------------------------------------------------------
+@cli.group("ticket")
+def ticket_group() -> None:
+    """Талоны."""
+
+
+@ticket_group.command("issue")
+@click.option("--service", "-s", required=True, help="Услуга (id из config.toml).")
+@click.option("--category", "-c", default="regular", show_default=True, help="Категория.")
+@click.option("--channel", type=click.Choice(["kiosk", "informator", "api"]), default="api", show_default=True)
+@click.option("--window", type=int, help="Окно информатора (для --channel informator).")
+@click.option("--login", help="Логин информатора (для --channel informator).")
+@click.option("--print", "do_print", is_flag=True, help="Напечатать талон на настроенном принтере.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def ticket_issue(app: AppContext, service: str, category: str, channel: str, window: int | None,
+                 login: str | None, do_print: bool, as_json: bool) -> None:
+    """Выдать талон."""
+    t = app.service.issue_ticket(service, category, channel=channel, window=window, login=login)
+    extra = ""
+    if do_print:
+        from printer.jobs import print_and_record
+
+        outcome = print_and_record(app.service, t, app.config)
+        extra = f"\n{outcome.message_ru}"
+    emit(t.to_json(), as_json, ticket_line(t) + extra)
+
+
+@ticket_group.command("show")
+@click.argument("ref")
+@click.option("--history", is_flag=True, help="Показать историю событий.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def ticket_show(app: AppContext, ref: str, history: bool, as_json: bool) -> None:
+    """Показать талон по номеру (сегодняшний, например А-015) или id."""
+    t = app.service.ticket(ref)
+    events = app.service.ticket_history(ref) if history else []
+    if as_json:
+        obj = t.to_json()
+        if history:
+            obj["events"] = [{"id": e.id, "kind": str(e.kind), "at": e.at.isoformat().replace("+00:00", "Z"),
+                              "window": e.window, "operator": e.operator, "data": e.data} for e in events]
+        emit(obj, True, "")
+        return
+    click.echo(ticket_line(t))
+    tz = app.config.office.tz
+    for e in events:
+        who = f" окно {e.window}" if e.window is not None else ""
+        who += f" {e.operator}" if e.operator else ""
+        data = ", ".join(f"{k}={v}" for k, v in e.data.items())
+        click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {e.kind}{who}" + (f" ({data})" if data else ""))
+
+
+# --- operator verbs --------------------------------------------------------------------------
+def window_options(f):  # noqa: ANN001, ANN201
+    f = click.option("--login", "-l", required=True, help="Логин оператора.")(f)
+    return click.option("--window", "-w", type=int, required=True, help="Номер окна.")(f)
+
+
+@cli.command("login")
+@window_options
+@click.option("--pin", help="PIN (если не указан — спросит).")
+@pass_app
+def login_cmd(app: AppContext, window: int, login: str, pin: str | None) -> None:
+    """Открыть окно: вход оператора."""
+    if pin is None:
+        pin = click.prompt("PIN", hide_input=True)
+    shift = app.service.login(window, login, pin)
+    click.echo(f"{app.config.window(window).title}: работает {shift.full_name}")
+
+
+@cli.command("logout")
+@window_options
+@click.option("--force", is_flag=True, help="Закрыть окно, даже если у него посетитель.")
+@pass_app
+def logout_cmd(app: AppContext, window: int, login: str, force: bool) -> None:
+    """Закрыть окно."""
+    app.service.logout(window, login, force=force)
+    click.echo(f"{app.config.window(window).title} закрыто")
+
+
+@cli.command("pause")
+@window_options
+@click.option("--reason", default="перерыв", show_default=True)
+@pass_app
+def pause_cmd(app: AppContext, window: int, login: str, reason: str) -> None:
+    """Перерыв."""
+    app.service.pause(window, login, reason)
+    click.echo(f"{app.config.window(window).title}: перерыв ({reason})")
+
+
+@cli.command("resume")
+@window_options
+@pass_app
+def resume_cmd(app: AppContext, window: int, login: str) -> None:
+    """Продолжить работу после перерыва."""
+    app.service.resume(window, login)
+    click.echo(f"{app.config.window(window).title}: работа продолжена")
+
+
+@cli.command("call-next")
+@window_options
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def call_next_cmd(app: AppContext, window: int, login: str, as_json: bool) -> None:
+    """Вызвать следующего посетителя."""
+    result = app.service.call_next(window, login)
+    if result is None:
+        emit({"ticket": None}, as_json, "Очередь пуста")
+        return
+    emit(result.to_json(), as_json, f"{ticket_line(result.ticket)}\nПричина: {result.reason}")
+
+
+@cli.command("call")
+@click.argument("ref")
+@window_options
+@click.option("--reason", required=True, help="Почему вызван именно этот талон.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def call_cmd(app: AppContext, ref: str, window: int, login: str, reason: str, as_json: bool) -> None:
+    """Вызвать конкретный талон по номеру (с причиной, записывается в журнал)."""
+    result = app.service.call_ticket(ref, window, login, reason)
+    emit(result.to_json(), as_json, f"{ticket_line(result.ticket)}\nПричина: {result.reason}")
+
+
+def _ticket_verb(name: str, method: str, help_: str, **extra_opts) -> None:  # noqa: ANN003
+    @click.argument("ref")
+    @window_options
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_app
+    def cmd(app: AppContext, ref: str, window: int, login: str, as_json: bool, **kw) -> None:  # noqa: ANN003
+        t = getattr(app.service, method)(ref, window, login, **{k: v for k, v in kw.items() if v is not None})
+        emit(t.to_json(), as_json, ticket_line(t))
+
+    cmd.__doc__ = help_
+    for opt in reversed(extra_opts.get("options", [])):
+        cmd = opt(cmd)
+    cli.command(name)(cmd)
+
+
+_ticket_verb("recall", "recall", "Повторный вызов (после лимита — неявка).")
+_ticket_verb("start", "start", "Начать обслуживание.")
+_ticket_verb("finish", "finish", "Завершить обслуживание.", options=[
+    click.option("--result", "result_code", help="Результат обращения."),
+    click.option("--rating", type=click.IntRange(1, 5), help="Оценка посетителя 1–5.")])
+_ticket_verb("no-show", "no_show", "Отметить неявку.")
+_ticket_verb("verify", "verify_category", "Подтвердить категорию (документ предъявлен).")
+_ticket_verb("decline", "decline_category", "Отклонить категорию: талон в обычную очередь на своё место.")
+_ticket_verb("redirect", "redirect", "Перенаправить в другую очередь (тот же номер).", options=[
+    click.option("--to", "to_service", required=True, help="Услуга назначения."),
+    click.option("--position", type=click.Choice(["front", "back"]), help="Место в очереди (по умолчанию из конфигурации).")])
+_ticket_verb("postpone", "postpone", "Отложить (посетитель вернётся сам).", options=[
+    click.option("--minutes", type=int, required=True, help="Через сколько минут вернуть в очередь."),
+    click.option("--reason", default="")])
+
+
+@cli.command("return")
+@click.argument("ref")
+@click.option("--window", "-w", type=int)
+@click.option("--login", "-l")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def return_cmd(app: AppContext, ref: str, window: int | None, login: str | None, as_json: bool) -> None:
+    """Вернуть отложенный талон в очередь."""
+    t = app.service.return_ticket(ref, window, login)
+    emit(t.to_json(), as_json, ticket_line(t))
+
+
+@cli.command("cancel")
+@click.argument("ref")
+@click.option("--reason", default="отменён", show_default=True)
+@click.option("--window", "-w", type=int)
+@click.option("--login", "-l")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def cancel_cmd(app: AppContext, ref: str, reason: str, window: int | None, login: str | None, as_json: bool) -> None:
+    """Отменить ожидающий талон."""
+    t = app.service.cancel(ref, reason, window, login)
+    emit(t.to_json(), as_json, ticket_line(t))
+
+
+@cli.command("rate")
+@click.argument("ref")
+@click.argument("rating", type=click.IntRange(1, 5))
+@pass_app
+def rate_cmd(app: AppContext, ref: str, rating: int) -> None:
+    """Записать оценку посетителя (1–5)."""
+    t = app.service.rate(ref, rating)
+    click.echo(f"Талон {t.code}: оценка {t.rating}")
+
+
+# --- operators ------------------------------------------------------------------------------
+@cli.group("operators")
+def operators_group() -> None:
+    """Операторы и PIN."""
+
+
+@operators_group.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="ФИО.")
+@click.option("--role", type=click.Choice(["operator", "informator", "supervisor", "admin"]), default="operator",
+              show_default=True)
+@click.option("--pin", help="PIN, 4–8 цифр (если не указан — спросит).")
+@pass_app
+def operators_add(app: AppContext, login: str, name: str, role: str, pin: str | None) -> None:
+    """Добавить оператора."""
+    if pin is None:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    op = app.service.add_operator(login, name, role, pin)
+    click.echo(f"Добавлен: {op.login} — {op.full_name} ({op.role})")
+
+
+@operators_group.command("list")
+@pass_app
+def operators_list(app: AppContext) -> None:
+    """Список операторов."""
+    for op in app.service.list_operators():
+        state = "активен" if op.active else "отключён"
+        click.echo(f"{op.login:<16} {op.full_name:<28} {op.role:<11} {state}")
+
+
+@operators_group.command("disable")
+@click.argument("login")
+@pass_app
+def operators_disable(app: AppContext, login: str) -> None:
+    """Отключить оператора."""
+    op = app.service.disable_operator(login)
+    click.echo(f"Отключён: {op.login}")
+
+
+@operators_group.command("set-pin")
+@click.argument("login")
+@click.option("--pin", help="Новый PIN (если не указан — спросит).")
+@pass_app
+def operators_set_pin(app: AppContext, login: str, pin: str | None) -> None:
+    """Сменить PIN (снимает блокировку)."""
+    if pin is None:
+        pin = click.prompt("Новый PIN", hide_input=True, confirmation_prompt=True)
+    op = app.service.set_pin(login, pin)
+    click.echo(f"PIN изменён: {op.login}")
+
+
+# --- apps (imported lazily) ---------------------------------------------------------------------
+@cli.command("kiosk")
+@pass_app
+def kiosk_cmd(app: AppContext) -> None:
+    """Киоск выдачи талонов (полноэкранный терминал)."""
+    from queue_kiosk.app import run_kiosk
+
+    run_kiosk(app.config)
+
+
+@cli.command("board")
+@pass_app
+def board_cmd(app: AppContext) -> None:
+    """Табло в зале."""
+    from queue_kiosk.board import run_board
+
+    run_board(app.config)
+
+
+@cli.command("operator")
+@click.option("--window", "-w", type=int, help="Номер окна (иначе выбор на экране входа).")
+@click.option("--login", "-l", help="Логин (подставится на экране входа).")
+@pass_app
+def operator_cmd(app: AppContext, window: int | None, login: str | None) -> None:
+    """Терминал оператора / информатора / руководителя."""
+    if window is not None and window not in {w.number for w in app.config.windows}:
+        _bad_window(window)
+    from operator_tui.app import run_operator
+
+    run_operator(app.config, window=window, login=login)
+
+
+def _bad_window(window: int) -> None:
+    raise click.BadParameter(f"окна {window} нет в конфигурации", param_hint="--window")
+
+
+@cli.command("serve")
+@click.argument("what", type=click.Choice(["kiosk", "board", "operator"]))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--window", "-w", type=int, help="Для operator: номер окна.")
+@pass_app
+def serve_cmd(app: AppContext, what: str, host: str, port: int, window: int | None) -> None:
+    """Открыть киоск, табло или терминал в браузере (textual-serve)."""
+    from talon.serve import serve
+
+    serve(app.config, what, host=host, port=port, window=window)
+
+
+def _register_optional() -> None:
+    """Commands that live next to their packages."""
+    for module, attr in (("talon.cli_printer", "printer_group"), ("talon.cli_report", "report_cmd"),
+                         ("talon.cli_report", "demo_cmd")):
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ImportError as e:
+            if e.name != module:
+                raise
+            continue
+        cli.add_command(getattr(mod, attr))
+
+
+_register_optional()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every error a person can cause becomes one line and an exit status."""
+    from queue_core.domain import StorageError, TalonError
+
+    try:
+        cli.main(args=argv, prog_name="talon", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Прервано", err=True)
+        sys.exit(EXIT_REFUSED)
+    except click.ClickException as e:
+        click.echo(f"ошибка: {e.format_message()}", err=True)
+        sys.exit(EXIT_USAGE if isinstance(e, click.UsageError) else e.exit_code)
+    except ConfigError as e:
+        click.echo(f"ошибка конфигурации: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    except StorageError as e:
+        click.echo(f"ошибка базы данных: {e}", err=True)
+        sys.exit(EXIT_STORAGE)
+    except TalonError as e:
+        click.echo(f"отказ: {e}", err=True)
+        sys.exit(EXIT_REFUSED)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

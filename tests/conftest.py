@@ -1,0 +1,132 @@
+"""Shared fixtures: the example office on a fresh database (SQLite file, or PostgreSQL when
+``TALON_TEST_DATABASE_URL`` is set), a fixed clock in Omsk, and a logged-in operator.
+
+With ``TALON_TEST_DATABASE_URL`` set, an unreachable PostgreSQL fails the tests: never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queue_core import FixedClock, open_service
+from queue_core.config import Config, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+OMSK = ZoneInfo("Asia/Omsk")
+PG_URL = os.environ.get("TALON_TEST_DATABASE_URL")
+# A Monday in the fourth quarter of 2025, 09:00 in Omsk: the office is open.
+MONDAY_9 = datetime(2025, 10, 6, 9, 0, tzinfo=OMSK)
+
+os.environ.pop("TALON_DATABASE_URL", None)  # the developer's own override must not leak into tests
+os.environ.pop("TALON_CONFIG", None)
+
+
+def example_config_data() -> dict:
+    with open(ROOT / "config.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def make_config(tmp_path: Path, url: str | None = None, **sections: dict) -> Config:
+    """The example office of config.toml with a database URL and section overrides."""
+    data = example_config_data()
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values} if isinstance(values, dict) else values
+    data["database"] = {"url": url or f"sqlite:///{tmp_path / 'talon.db'}"}
+    data.setdefault("printer", {})["spool_dir"] = str(tmp_path / "spool")
+    path = tmp_path / "config.toml"
+    return parse_config(data, path)
+
+
+def write_config_file(tmp_path: Path, cfg_url: str | None = None, extra_toml: str = "") -> Path:
+    """config.toml copied next to a test database (for CLI subprocess tests)."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    url = cfg_url or "sqlite:///talon.db"
+    text = text.replace('url = "sqlite:///talon.db"', f'url = "{url}"')
+    p = tmp_path / "config.toml"
+    p.write_text(text + extra_toml, encoding="utf-8")
+    return p
+
+
+class PgSchema:
+    """A throw-away PostgreSQL schema, so test runs never see each other's rows."""
+
+    def __init__(self, base_url: str) -> None:
+        import sqlalchemy as sa
+
+        self.name = f"talon_t_{uuid.uuid4().hex[:10]}"
+        self._admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+        with self._admin.connect() as c:
+            c.exec_driver_sql(f"CREATE SCHEMA {self.name}")
+        sep = "&" if "?" in base_url else "?"
+        self.url = f"{base_url}{sep}options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        with self._admin.connect() as c:
+            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.name} CASCADE")
+        self._admin.dispose()
+
+
+def _backends() -> list:
+    marks = [pytest.param("sqlite", id="sqlite")]
+    marks.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
+    return marks
+
+
+@pytest.fixture(params=_backends())
+def backend(request) -> str:  # noqa: ANN001
+    if request.param == "postgres" and not PG_URL:
+        pytest.skip("TALON_TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path):  # noqa: ANN201
+    """A fresh, empty database URL for the chosen backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'talon.db'}"
+        return
+    schema = PgSchema(PG_URL)
+    try:
+        yield schema.url
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MONDAY_9, OMSK)
+
+
+@pytest.fixture
+def config(tmp_path: Path, db_url: str) -> Config:
+    return make_config(tmp_path, db_url)
+
+
+@pytest.fixture
+def service(config: Config, clock: FixedClock):  # noqa: ANN201
+    svc = open_service(config, clock, auto_upgrade=True)
+    yield svc
+    svc.db.dispose()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path, clock: FixedClock):  # noqa: ANN201
+    """The example office on a fresh SQLite file (for UI tests that need one backend)."""
+    svc = open_service(make_config(tmp_path), clock, auto_upgrade=True)
+    yield svc
+    svc.db.dispose()
+
+
+def staff(svc, *windows: int) -> None:  # noqa: ANN001
+    """Operators op1… logged in at the given windows (PIN 1234); informator at window 0."""
+    for w in windows:
+        login = "info" if w == 0 else f"op{w}"
+        svc.add_operator(login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
+        svc.login(w, login, "1234")
