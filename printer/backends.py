@@ -11,7 +11,7 @@ import errno
 import importlib.util
 import socket
 
-from printer._escpos import escpos
+from printer._escpos import escpos, quiet_root_logging
 from queue_core.config import PrinterConfig
 
 # backends that can answer DLE EOT (real-time status) over their link
@@ -132,7 +132,8 @@ def open_device(cfg: PrinterConfig):
         case _:
             raise ValueError(f"backend {cfg.backend!r} is not a device")
     try:
-        dev.open()
+        with quiet_root_logging():
+            dev.open()
     except Exception as e:  # drivers raise their own types (USBError, SerialException, IPPError…)
         raise classify(e, cfg) from e
     return dev
@@ -140,7 +141,8 @@ def open_device(cfg: PrinterConfig):
 
 def close_quietly(dev) -> None:
     try:
-        dev.close()
+        with quiet_root_logging():
+            dev.close()
     except Exception:  # the connection is already gone; nothing to report twice
         pass
 
@@ -172,3 +174,17 @@ def read_online(dev) -> bool | None:
     if not status:
         return None
     return not (status[0] & c.RT_MASK_ONLINE)
+
+
+OFFLINE_CAUSES = ((0x04, "открыта крышка"), (0x20, "закончилась бумага"), (0x40, "ошибка принтера"),
+                  (0x08, "идёт прогон бумаги кнопкой"))
+
+
+def read_offline_cause(dev) -> str:
+    """``DLE EOT 2``: why an offline printer is offline, in Russian."""
+    status = dev.query_status(escpos().constants.RT_STATUS + b"\x02")
+    if status:
+        causes = [text for bit, text in OFFLINE_CAUSES if status[0] & bit]
+        if causes:
+            return ", ".join(causes)
+    return "не в сети"

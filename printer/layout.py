@@ -13,7 +13,8 @@ from typing import Literal
 
 from printer.ticket import TicketPrint
 
-# paper width (mm) -> (columns of font A, printable dots at 203 dpi)
+# paper width (mm) -> (columns of font A, printable dots at 203 dpi); a printer profile may
+# narrow these (an Epson TM-T88 prints 42 columns, 512 dots on 80 mm paper), see render.geometry
 PAPER = {80: (48, 576), 58: (32, 384)}
 CODE_SCALE = 4  # the ticket number is printed 4x wide and 4x high
 
@@ -42,9 +43,8 @@ def wait_text(minutes: int) -> str:
     return f"Ожидание ≈ {minutes} мин" if minutes >= 1 else "Ожидание менее 1 мин"
 
 
-def layout_ticket(tp: TicketPrint, paper_width_mm: int) -> list[Block]:
-    """The blocks of one ticket, top to bottom (the cut is not a block)."""
-    cols = columns(paper_width_mm)
+def layout_ticket(tp: TicketPrint, cols: int) -> list[Block]:
+    """The blocks of one ticket for a line of ``cols`` characters, top to bottom (the cut is not a block)."""
     scale = max(1, min(CODE_SCALE, cols // max(1, len(tp.code))))
     blocks: list[Block] = []
     if tp.company:
@@ -88,11 +88,10 @@ def text_lines(blocks: list[Block], cols: int) -> list[tuple[Block, str]]:
     return out
 
 
-def preview_text(tp: TicketPrint, paper_width_mm: int) -> str:
-    """The ticket as plain text lines of at most the paper's columns (big text shown at 1x)."""
-    cols = columns(paper_width_mm)
+def preview_text(tp: TicketPrint, cols: int) -> str:
+    """The ticket as plain text lines of at most ``cols`` characters (big text shown at 1x)."""
     lines: list[str] = []
-    for b, line in text_lines(layout_ticket(tp, paper_width_mm), cols):
+    for b, line in text_lines(layout_ticket(tp, cols), cols):
         if b.kind == "rule":
             lines.append("-" * cols)
         elif b.kind == "gap":

@@ -8,6 +8,7 @@ itself is never at stake here — it is already in the queue when printing start
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,11 @@ from pathlib import Path
 from printer.backends import (
     BACKEND_RU,
     STATUS_BACKENDS,
-    PrinterFault,
     classify,
     close_quietly,
     missing_extra,
     open_device,
+    read_offline_cause,
     read_online,
     read_paper,
     target,
@@ -39,7 +40,7 @@ class PrintOutcome:
 
     ``ok`` is True when the ticket went out (also with ``reason_code="paper_near_end"``,
     a warning). Reason codes: ``printed``, ``paper_near_end``, ``spooled``, ``disabled``,
-    ``paper_out``, ``refused``, ``timeout``, ``broken``, ``not_found``, ``missing_extra``,
+    ``paper_out``, ``offline``, ``refused``, ``timeout``, ``broken``, ``not_found``, ``missing_extra``,
     ``setup``, ``error``.
     """
 
@@ -87,6 +88,9 @@ def _send(job: PrintJob, cfg: PrinterConfig) -> PrintOutcome:
             paper = read_paper(dev)  # before the job: never print into an empty printer
             if paper == "out":
                 return PrintOutcome(False, "paper_out", "Закончилась бумага", cfg.backend, paper)
+            if paper != "unknown" and read_online(dev) is False:
+                return PrintOutcome(False, "offline", f"Принтер не готов: {read_offline_cause(dev)}",
+                                    cfg.backend, paper)
         dev._raw(job.data)
         if asks and paper != "unknown":
             # a second answer proves the link held to the end of the job
@@ -109,10 +113,13 @@ def _send(job: PrintJob, cfg: PrinterConfig) -> PrintOutcome:
 def print_ticket(tp: TicketPrint, cfg: PrinterConfig, spool_dir: Path) -> PrintOutcome:
     """Render ``tp`` in a fresh Dummy and send it through ``cfg.backend``; never raises for faults.
 
-    The printer is opened for this one ticket and closed again. With ``check_paper``
-    on a backend that can answer (network, usb, serial) the paper sensor is read before
-    the job (paper out: nothing is sent) and after it (no answer: the link broke). The
-    slowest failure takes about ``timeout_s`` per step. The outcome is logged.
+    The printer is opened for this one ticket and closed again. With ``check_paper`` on
+    a backend that can answer (network, usb, serial) the printer is asked before the
+    job (paper out, or offline e.g. with the cover open: nothing is sent) and again
+    after it (no answer: the link broke). Each step waits at most ``timeout_s``.
+    A printer that never answers status queries (some clones) reports a timeout
+    here: set ``check_paper = false`` for it. The outcome is logged on the
+    ``printer`` logger.
     """
     started = time.monotonic()
     if cfg.backend == "none":
@@ -145,6 +152,13 @@ def printer_status(cfg: PrinterConfig, spool_dir: Path | None = None) -> Printer
     hint = missing_extra(cfg.backend)
     if hint:
         return PrinterStatusInfo(False, "unknown", hint)
+    if cfg.backend == "file":  # opening would truncate a plain file; look, do not touch
+        device = Path(cfg.device)
+        if not device.exists():
+            return PrinterStatusInfo(False, "unknown", f"Принтер недоступен: нет устройства {device}")
+        if not os.access(device, os.W_OK):
+            return PrinterStatusInfo(False, "unknown", f"Нет доступа к принтеру {device}: проверьте права (группа lp)")
+        return PrinterStatusInfo(True, "unknown", f"{kind.capitalize()} {device}: доступен для записи")
     dev = None
     try:
         dev = open_device(cfg)
@@ -152,6 +166,7 @@ def printer_status(cfg: PrinterConfig, spool_dir: Path | None = None) -> Printer
             return PrinterStatusInfo(True, "unknown", f"{kind.capitalize()} {target(cfg)}: открыт")
         online = read_online(dev)
         paper = read_paper(dev)
+        cause = read_offline_cause(dev) if online is False else ""
     except Exception as e:
         fault = classify(e, cfg)
         return PrinterStatusInfo(False, "unknown", fault.message_ru)
@@ -159,12 +174,12 @@ def printer_status(cfg: PrinterConfig, spool_dir: Path | None = None) -> Printer
         if dev is not None:
             close_quietly(dev)
     if online is False:
-        text = "не в сети (открыта крышка или ошибка принтера)"
+        text = f"не готов: {cause}"
     elif online is None:
         text = "на связи, состояние не сообщает"
     else:
         text = "на связи"
-    if paper == "out":
+    if paper == "out" and "бумага" not in text:
         text += "; закончилась бумага"
     elif paper == "near_end":
         text += "; бумага заканчивается"

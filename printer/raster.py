@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from printer.layout import Block, dots, layout_ticket
-from printer.render import RenderError, qr_image
+from printer.layout import Block, layout_ticket
+from printer.render import RenderError, geometry, qr_image
 from printer.ticket import TicketPrint
 from queue_core.config import PrinterConfig
 
@@ -98,13 +98,14 @@ def _block_font(block: Block, regular: Path, bold: Path, width: int) -> ImageFon
 
 
 def render_image(tp: TicketPrint, cfg: PrinterConfig) -> Image.Image:
-    """The ticket drawn 576 (80 mm) or 384 (58 mm) dots wide, black on white, mode ``"1"``."""
+    """The ticket drawn as wide as the printable area (576 dots at 80 mm, 384 at 58 mm, less
+    when the profile says so), black on white, mode ``"1"``."""
     regular = find_font(cfg.font_path)
     bold = _bold_sibling(regular)
-    width = dots(cfg.paper_width_mm)
+    cols, width = geometry(cfg)
     inner = width - 2 * MARGIN
     pieces: list[tuple[str, object, int]] = []  # (kind, payload, height)
-    for block in layout_ticket(tp, cfg.paper_width_mm):
+    for block in layout_ticket(tp, cols):
         if block.kind == "rule":
             pieces.append(("rule", None, BASE_PX))
         elif block.kind == "gap":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from printer import cp866
 from printer._escpos import escpos
-from printer.layout import Block, columns, dots, layout_ticket, preview_text, text_lines
+from printer.layout import PAPER, Block, layout_ticket, preview_text, text_lines
 from printer.ticket import TicketPrint
 from queue_core.config import PrinterConfig
 
@@ -45,6 +45,19 @@ def new_dummy(profile: str):
         return escpos().printer.Dummy(profile=profile)
     except KeyError:
         raise RenderError(f"неизвестный профиль принтера «{profile}» (printer.profile, например TM-T20II)") from None
+
+
+def geometry(cfg: PrinterConfig) -> tuple[int, int]:
+    """Columns of font A and printable dots: the paper's, narrowed by what the profile knows."""
+    cols, width = PAPER[cfg.paper_width_mm]
+    try:
+        data = escpos().capabilities.get_profile_class(cfg.profile).profile_data
+    except KeyError:
+        return cols, width
+    pixels = data.get("media", {}).get("width", {}).get("pixels")
+    columns = data.get("fonts", {}).get("0", {}).get("columns")
+    return (min(cols, columns) if isinstance(columns, int) else cols,
+            min(width, pixels) if isinstance(pixels, int) else width)
 
 
 def codepage_command(slot: int) -> bytes:
@@ -88,11 +101,11 @@ def _send_image(p, img: "Image") -> None:
 def render_text_mode(tp: TicketPrint, cfg: PrinterConfig) -> bytes:
     """ESC/POS bytes of one ticket in text mode (CP866)."""
     p = new_dummy(cfg.profile)
-    cols, width_dots = columns(cfg.paper_width_mm), dots(cfg.paper_width_mm)
+    cols, width_dots = geometry(cfg)
     p.hw("INIT")  # ESC @ — also resets any code page a previous job left
     p._raw(CANCEL_KANJI + codepage_command(cfg.codepage_slot))
     previous: Block | None = None
-    for block, line in text_lines(layout_ticket(tp, cfg.paper_width_mm), cols):
+    for block, line in text_lines(layout_ticket(tp, cols), cols):
         if block.kind == "rule":
             p.set(align="center", custom_size=True, width=1, height=1, bold=False)
             p._raw(b"-" * cols + b"\n")
@@ -122,7 +135,7 @@ def render_raster_mode(img: "Image", cfg: PrinterConfig) -> bytes:
 
 def render_job(tp: TicketPrint, cfg: PrinterConfig) -> PrintJob:
     """Bytes for the configured mode and paper, with the text preview (and image in raster mode)."""
-    preview = preview_text(tp, cfg.paper_width_mm)
+    preview = preview_text(tp, geometry(cfg)[0])
     if cfg.mode == "raster":
         from printer.raster import render_image
 

@@ -10,10 +10,22 @@ Typical use::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .clock import Clock, FixedClock, SystemClock
 from .config import Config, ConfigError, load_config
-from .db import Database
 from .domain import CallResult, DomainError, StorageError, TalonError, TicketInfo, TicketStatus
+
+if TYPE_CHECKING:
+    from .db import Database
+
+
+def __getattr__(name: str):  # noqa: ANN202 - SQLAlchemy is imported only by what needs the database
+    if name == "Database":
+        from .db import Database
+
+        return Database
+    raise AttributeError(name)
 
 __all__ = [
     "CallResult", "Clock", "Config", "ConfigError", "Database", "DomainError", "FixedClock", "StorageError",
@@ -28,6 +40,7 @@ def open_service(config: Config, clock: Clock | None = None, *, auto_upgrade: bo
     The embedded SQLite default upgrades a fresh database itself; PostgreSQL needs
     ``talon db upgrade`` first unless ``auto_upgrade=True``.
     """
+    from .db import Database
     from .service import QueueService
 
     db = database or Database(config.database_url, echo=config.database.echo)

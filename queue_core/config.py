@@ -392,4 +392,4 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     try:
         return parse_config(data, p)
     except ConfigError as e:
-        raise ConfigError(f"{p.name}: {e}") from None
+        raise ConfigError(f"{p}: {e}") from None

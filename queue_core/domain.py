@@ -82,6 +82,10 @@ class NotFound(DomainError):
     pass
 
 
+class BadArgument(DomainError):
+    """An unknown service, category or window named by the caller (exit status 2 on the CLI)."""
+
+
 class AuthError(DomainError):
     """Wrong PIN, locked login, window taken, operator busy elsewhere."""
 

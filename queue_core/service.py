@@ -19,10 +19,10 @@ from .clock import Clock, SystemClock, as_utc
 from .config import WEEKDAYS, Config
 from .db import Database
 from .domain import (
-    AT_WINDOW, CallResult, CallRule, DomainError, EventKind, NotFound, OfficeClosed, TicketInfo,
+    AT_WINDOW, BadArgument, CallResult, CallRule, DomainError, EventKind, NotFound, OfficeClosed, TicketInfo,
     TicketStatus, WaitEstimate,
 )
-from .models import DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
+from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
 from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
 from .snapshot import SnapshotQueries
 from .staff import StaffUseCases
@@ -43,6 +43,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         with db.write() as s:
             self.catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
         self._expired_through: date | None = None
+        self._service_time_cache: dict[int, tuple[datetime, float]] = {}
 
     # --- office hours -------------------------------------------------------------------------
     def is_open(self, at: datetime | None = None, *, for_kiosk: bool = True) -> bool:
@@ -424,13 +425,13 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def _service(self, slug: str):  # noqa: ANN202
         svc = self.catalog.services.get(slug)
         if svc is None or not svc.active:
-            raise DomainError(f"Неизвестная услуга «{slug}»")
+            raise BadArgument(f"Неизвестная услуга «{slug}»")
         return svc
 
     def _category(self, slug: str):  # noqa: ANN202
         cat = self.catalog.categories.get(slug)
         if cat is None:
-            raise DomainError(f"Неизвестная категория «{slug}»")
+            raise BadArgument(f"Неизвестная категория «{slug}»")
         return cat
 
     def _expire_past_days(self, s: Session) -> None:
@@ -485,34 +486,44 @@ class QueueService(StaffUseCases, SnapshotQueries):
         """Minutes ≈ people ahead × mean service time ÷ open windows serving the service.
 
         Mean service time: the last 50 finished tickets of this service in 30 days (else the
-        configured default); open windows: logged-in, not paused, weight > 0 (at least 1)."""
-        since = self.clock.today() - timedelta(days=30)
-        recent = (select((sa.func.julianday(Ticket.finished_at) - sa.func.julianday(Ticket.started_at)) * 86400.0
-                         if self.db.is_sqlite else sa.func.extract("epoch", Ticket.finished_at - Ticket.started_at))
-                  .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.DONE,
-                         Ticket.day >= since, Ticket.service_id == service_id, Ticket.started_at.is_not(None))
-                  .order_by(Ticket.id.desc()).limit(50).subquery())
-        mean_s = s.execute(select(sa.func.avg(recent.c[0]))).scalar()
-        mean_min = float(mean_s) / 60 if mean_s else self.config.policy.default_service_min
+        configured default), recomputed at most every 5 minutes; open windows: logged-in, not
+        paused, weight > 0 (at least 1)."""
         slug = self.catalog.service_by_id[service_id].slug
         serving = [w.id for w in self.catalog.windows.values() if w.weights.get(slug, 0) > 0]
         open_windows = s.execute(select(sa.func.count()).select_from(OperatorShift).where(
             OperatorShift.window_id.in_(serving), OperatorShift.logged_out_at.is_(None),
             OperatorShift.paused_at.is_(None))).scalar() or 0
-        return WaitEstimate(ahead, math.ceil(ahead * mean_min / max(1, open_windows)))
+        return WaitEstimate(ahead, math.ceil(ahead * self._mean_service_min(s, service_id) / max(1, open_windows)))
+
+    def _mean_service_min(self, s: Session, service_id: int) -> float:
+        now = self.clock.now()
+        cached = self._service_time_cache.get(service_id)
+        if cached and timedelta(0) <= now - cached[0] < timedelta(minutes=5):
+            return cached[1]
+        since = self.clock.today() - timedelta(days=30)
+        duration = ((sa.func.julianday(Ticket.finished_at) - sa.func.julianday(Ticket.started_at)) * 86400.0
+                    if self.db.is_sqlite else sa.func.extract("epoch", Ticket.finished_at - Ticket.started_at))
+        recent = (select(duration.label("d"))
+                  .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.DONE,
+                         Ticket.day >= since, Ticket.service_id == service_id, Ticket.started_at.is_not(None))
+                  .order_by(Ticket.id.desc()).limit(50).subquery())
+        mean_s = s.execute(select(sa.func.avg(recent.c.d))).scalar()
+        mean_min = float(mean_s) / 60 if mean_s else self.config.policy.default_service_min
+        self._service_time_cache[service_id] = (now, mean_min)
+        return mean_min
 
     def _people_ahead(self, s: Session, service_id: int, out_of_turn: bool, priority: int,
                       order_at: datetime, ticket_id: int | None) -> int:
-        """Waiting tickets of the same service that the §4 order puts before this one."""
-        rows = s.execute(select(Ticket.id, Ticket.category_id, Ticket.order_at).where(
-            Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,
-            Ticket.day == self.clock.today(), Ticket.service_id == service_id)).all()
-        mine = (not out_of_turn, -priority, order_at, ticket_id or 0)
-        n = 0
-        for tid, cid, o in rows:
-            if tid == ticket_id:
-                continue
-            c = self.catalog.category_by_id[cid]
-            if (not c.out_of_turn, -c.priority, as_utc(o), tid) < mine:
-                n += 1
-        return n
+        """Waiting tickets of the same service that the §4 order puts before this one (one COUNT)."""
+        c = Category.__table__.c
+        tid = ticket_id if ticket_id is not None else 2**62  # a ticket not yet issued comes last
+        ahead = sa.or_(
+            sa.and_(c.out_of_turn, not out_of_turn),
+            sa.and_(c.out_of_turn == out_of_turn, c.priority > priority),
+            sa.and_(c.out_of_turn == out_of_turn, c.priority == priority, sa.or_(
+                Ticket.order_at < order_at, sa.and_(Ticket.order_at == order_at, Ticket.id < tid))),
+        )
+        q = (select(sa.func.count()).select_from(Ticket).join(Category, Category.id == Ticket.category_id)
+             .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,
+                    Ticket.day == self.clock.today(), Ticket.service_id == service_id, ahead))
+        return s.execute(q).scalar() or 0

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from .clock import as_utc
-from .domain import AT_WINDOW, AuthError, DomainError, EventKind, NotFound, OperatorInfo, ShiftInfo
+from .domain import AT_WINDOW, AuthError, BadArgument, DomainError, EventKind, NotFound, OperatorInfo, ShiftInfo
 from .models import Operator, OperatorShift, ShiftPause, Ticket
 
 ROLES = ("operator", "informator", "supervisor", "admin")
@@ -201,7 +201,7 @@ class StaffUseCases:
     def _window(self, number: int):  # noqa: ANN202
         win = self.catalog.windows.get(number)
         if win is None:
-            raise DomainError(f"Окна {number} нет в конфигурации")
+            raise BadArgument(f"Окна {number} нет в конфигурации")
         return win
 
     def _shift(self, s: Session, window: int | None, login: str | None) -> OperatorShift:

@@ -449,7 +449,7 @@ _register_optional()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error a person can cause becomes one line and an exit status."""
-    from queue_core.domain import StorageError, TalonError
+    from queue_core.domain import BadArgument, StorageError, TalonError
 
     try:
         cli.main(args=argv, prog_name="talon", standalone_mode=False)
@@ -465,6 +465,9 @@ def main(argv: list[str] | None = None) -> None:
     except StorageError as e:
         click.echo(f"ошибка базы данных: {e}", err=True)
         sys.exit(EXIT_STORAGE)
+    except BadArgument as e:
+        click.echo(f"ошибка: {e}", err=True)
+        sys.exit(EXIT_USAGE)
     except TalonError as e:
         click.echo(f"отказ: {e}", err=True)
         sys.exit(EXIT_REFUSED)

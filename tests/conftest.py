@@ -13,8 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import freezegun
+import freezegun.config
 import pytest
 
+import queue_core.service  # noqa: F401 - define the tables before any test freezes time (freezegun)
 from queue_core import FixedClock, open_service
 from queue_core.config import Config, parse_config
 
@@ -23,6 +26,10 @@ OMSK = ZoneInfo("Asia/Omsk")
 PG_URL = os.environ.get("TALON_TEST_DATABASE_URL")
 # A Monday in the fourth quarter of 2025, 09:00 in Omsk: the office is open.
 MONDAY_9 = datetime(2025, 10, 6, 9, 0, tzinfo=OMSK)
+
+# freezegun ignores every module whose name starts with "queue" (the stdlib queue) — that would
+# include queue_core and queue_kiosk, so the trap is removed here for every test.
+freezegun.configure(default_ignore_list=[m for m in freezegun.config.DEFAULT_IGNORE_LIST if m != "queue"])
 
 os.environ.pop("TALON_DATABASE_URL", None)  # the developer's own override must not leak into tests
 os.environ.pop("TALON_CONFIG", None)

@@ -1,7 +1,7 @@
 """A network ESC/POS printer on 127.0.0.1 that answers real-time status queries.
 
-It answers ``DLE EOT 1`` (printer status) and ``DLE EOT 4`` (paper sensor) the way
-an Epson TM printer does, and can misbehave: stay silent, or drop the connection.
+It answers ``DLE EOT 1`` (printer status), ``2`` (offline cause) and ``4`` (paper
+sensor) the way an Epson TM printer does, and can misbehave: stay silent, or drop the connection.
 """
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ import struct
 import threading
 
 DLE_EOT = b"\x10\x04"
-PAPER_OK, PAPER_NEAR_END, PAPER_OUT = 0x12, 0x1E, 0x72
-ONLINE, OFFLINE = 0x12, 0x1A
+PAPER_OK, PAPER_NEAR_END, PAPER_OUT = 0x12, 0x1E, 0x7E  # DLE EOT 4
+ONLINE, OFFLINE = 0x12, 0x1A  # DLE EOT 1
+NO_CAUSE, COVER_OPEN = 0x12, 0x16  # DLE EOT 2
 
 
 class FakePrinter:
     """Serve connections until stopped; ``received`` holds every byte of every connection."""
 
-    def __init__(self, paper: int = PAPER_OK, online: int = ONLINE, behaviour: str = "normal",
-                 drop_after: int = 200) -> None:
-        self.paper, self.online, self.behaviour, self.drop_after = paper, online, behaviour, drop_after
+    def __init__(self, paper: int = PAPER_OK, online: int = ONLINE, cause: int = NO_CAUSE,
+                 behaviour: str = "normal", drop_after: int = 200) -> None:
+        self.answers = {1: online, 2: cause, 4: paper}
+        self.behaviour, self.drop_after = behaviour, drop_after
         self.received = bytearray()
         self.connections = 0
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -79,7 +81,8 @@ class FakePrinter:
                 if self.behaviour == "drop_on_status":
                     self._reset(conn)
                     return
-                conn.sendall(bytes([self.paper if n == 4 else self.online]))
+                if n in self.answers:
+                    conn.sendall(bytes([self.answers[n]]))
                 answered += 1
 
     def wait_for_job(self, timeout: float = 5.0) -> bool:

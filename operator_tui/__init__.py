@@ -1,0 +1,1 @@
+"""Talon's staff terminal: operator window, informator desk, supervisor hall view (Textual)."""

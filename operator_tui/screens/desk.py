@@ -1,0 +1,227 @@
+"""The informator's desk: issue tickets (priority ones verified here), serve an СВО visitor at once,
+see the whole hall, reprint what the kiosk failed to print, find a ticket and cancel it."""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from queue_core.domain import QueueSnapshot, ShiftInfo, StorageError, TalonError, TicketInfo
+
+from ..format import category_label, local_hm
+from ..widgets.banner import DbBanner
+from ..widgets.keys import KeyHints
+from ..widgets.hall import HallView
+from ..widgets.topbar import TopBar
+from ..widgets.visitor import VisitorPanel
+from .base import LiveScreen
+from .dialogs import ChooseServiceDialog, ConfirmDialog, FormDialog, TicketDialog
+
+
+class DeskScreen(LiveScreen):
+    BINDINGS = [
+        Binding("f2", "issue", "Выдать талон", key_display="F2"),
+        Binding("f3", "serve_direct", "Обслужить сразу", key_display="F3"),
+        Binding("f4", "find", "Найти талон", key_display="F4"),
+        Binding("f5", "finish", "Завершить", key_display="F5"),
+        Binding("f6", "reprint", "Перепечатать", key_display="F6"),
+        Binding("f9", "pause", "Перерыв", key_display="F9"),
+        Binding("f9", "resume", "Продолжить", key_display="F9"),
+        Binding("f12", "logout", "Выход", key_display="F12"),
+    ]
+    CHANGING_ACTIONS = frozenset(b.action for b in BINDINGS) - {"find"}
+
+    def __init__(self, shift: ShiftInfo) -> None:
+        super().__init__()
+        self.shift = shift
+        self.window, self.login = shift.window, shift.operator
+        self.snap: QueueSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield DbBanner()
+        yield VisitorPanel(self.config, id="desk-visitor")
+        yield HallView(self.config, reprint=True)
+        yield KeyHints()
+
+    # --- live data ----------------------------------------------------------------------------
+    def load(self) -> QueueSnapshot | None:
+        return self.feed.snapshot()
+
+    def show(self, snap: QueueSnapshot) -> None:
+        before = self._state_key()
+        self.snap = snap
+        self._draw()
+        if self._state_key() != before:
+            self.refresh_bindings()
+
+    def redraw_time(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        now = self.app.clock.now()
+        st = self.state
+        paused = st.paused if st else self.shift.paused
+        title = self.config.window(self.window).title
+        left = f"{title} · {self.shift.full_name}" + (" · ПЕРЕРЫВ" if paused else "")
+        waiting = f"ждут {self.snap.waiting_total} · " if self.snap else ""
+        self.query_one(TopBar).set_parts(left, f"{waiting}{self.config.office.name} · {local_hm(now, self.config.office.tz)}")
+        idle = (f"Перерыв: {st.pause_reason}. F9 — продолжить." if paused and st else
+                "Стойка свободна. F2 — выдать талон, F3 — обслужить посетителя сразу (участник СВО).")
+        self.query_one(VisitorPanel).show(st.current if st else None, self._reason(st.current if st else None), now, idle)
+        if self.snap is not None:
+            self.query_one(HallView).show(self.snap, now)
+
+    @staticmethod
+    def _reason(t: TicketInfo | None) -> str | None:
+        return "обслуживание у стойки информатора" if t else None
+
+    @property
+    def state(self):  # noqa: ANN201 - WindowState of the desk
+        if self.snap is None:
+            return None
+        return next((w for w in self.snap.windows if w.number == self.window), None)
+
+    def _state_key(self) -> tuple:
+        st = self.state
+        return (st is None, st and st.paused, st and st.current and st.current.id,
+                bool(self.snap and self.snap.print_faults))
+
+    # --- what makes sense now -----------------------------------------------------------------
+    def disabled_reason(self, action: str) -> str | None:
+        st = self.state
+        cur = st.current if st else None
+        paused = bool(st and st.paused)
+        return {
+            "serve_direct": (f"У стойки талон {cur.code}: F5 — завершить" if cur else
+                             "Стойка на перерыве" if paused else None),
+            "finish": None if cur else "У стойки нет посетителя",
+            "reprint": None if self.query_one(HallView).faults.selected else "Сбоев печати нет",
+            "pause": f"Сначала завершите талон {cur.code}" if cur else None,
+        }.get(action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        paused = bool(self.state and self.state.paused)
+        if (action == "pause" and paused) or (action == "resume" and not paused):
+            return False
+        if super().check_action(action, parameters) is None:
+            return None
+        return None if self.disabled_reason(action) else True
+
+    def on_key(self, event: events.Key) -> None:
+        bindings = self._bindings.key_to_bindings.get(event.key, ())
+        if not bindings or any(self.check_action(b.action, ()) for b in bindings):
+            return
+        event.stop()
+        self.app.bell()
+        reasons = [self.disabled_reason(b.action) for b in bindings]
+        self.notify(next((r for r in reasons if r), "Подождите: предыдущее действие ещё выполняется"),
+                    severity="warning")
+
+    # --- issuing and serving ------------------------------------------------------------------
+    def _services(self) -> list[tuple[str, str]]:
+        return [(s.id, f"{s.prefix}  {s.name}") for s in self.config.services if s.active]
+
+    def _categories(self) -> list[tuple[str, str]]:
+        return [(c.id, c.name) for c in sorted(self.config.categories, key=lambda c: c.priority)]
+
+    def action_issue(self) -> None:
+        dialog = ChooseServiceDialog("Выдать талон", self._services(), categories=self._categories(), category="regular",
+                                     print_option=self.config.printer.backend != "none",
+                                     hint=f"1–{len(self.config.categories)} — категория (документ проверен у стойки), Enter — выдать, Esc — отмена")
+        self.app.push_screen(dialog, lambda a: a and self.run_action(
+            "Выдача талона", lambda: self._issue(a["service"], a["category"] or "regular", a["print"]), self._issued))
+
+    def _issue(self, service: str, category: str, printed: bool) -> tuple[TicketInfo, str]:
+        """Runs in the action worker: issue (committed), then print; a printer fault never undoes the ticket."""
+        ticket = self.service.issue_ticket(service, category, channel="informator", window=self.window, login=self.login)
+        return ticket, (self._print(ticket) if printed else "")
+
+    def _print(self, ticket: TicketInfo) -> str:
+        try:
+            outcome = self.app.print_ticket(self.service, ticket, self.config)
+        except StorageError:
+            return "талон напечатан, но отметка о печати не записана (нет связи с базой)"
+        except Exception as e:  # noqa: BLE001 - a printer problem must not hide the issued ticket
+            return f"сбой печати: {e}"
+        return "напечатан" if outcome.ok else f"сбой печати: {outcome.message_ru}"
+
+    def _issued(self, result: tuple[TicketInfo, str]) -> None:
+        t, printed = result
+        cat = "" if t.category == "regular" else f", {category_label(self.config, t.category)} (подтверждено)"
+        ahead = f", впереди {t.position}" if t.position is not None else ""
+        self.notify(f"Талон {t.code}: {t.service_name}{cat}{ahead}" + (f". Печать: {printed}" if printed else ""),
+                    title="Талон выдан", timeout=10, severity="error" if "сбой" in printed else "information")
+
+    def action_serve_direct(self) -> None:
+        dialog = ChooseServiceDialog("Обслужить посетителя сразу у стойки", self._services(),
+                                     categories=self._categories(), category="svo",
+                                     hint=f"1–{len(self.config.categories)} — категория (документ проверен у стойки), Enter — обслужить, Esc — отмена")
+        self.app.push_screen(dialog, lambda a: a and self.run_action(
+            "Обслуживание у стойки",
+            lambda: self.service.serve_direct(a["service"], a["category"] or "svo", self.window, self.login),
+            lambda r: self.notify(f"Талон {r.ticket.code}: обслуживается у стойки")))
+
+    def action_finish(self) -> None:
+        cur = self.state.current
+        self.run_action("Завершение", lambda: self.service.finish(cur.id, self.window, self.login),
+                        lambda t: self.notify(f"Талон {t.code} обслужен"))
+
+    def action_pause(self) -> None:
+        self.app.push_screen(FormDialog("Перерыв", [("reason", "Причина перерыва:", "перерыв")]),
+                             lambda a: a and self.run_action(
+                                 "Перерыв", lambda: self.service.pause(self.window, self.login, a["reason"])))
+
+    def action_resume(self) -> None:
+        self.run_action("Продолжение работы", lambda: self.service.resume(self.window, self.login))
+
+    # --- printer faults and tickets -------------------------------------------------------------
+    def action_reprint(self) -> None:
+        ticket = self.query_one(HallView).faults.selected
+        self._reprint(ticket)
+
+    def _reprint(self, ticket: TicketInfo) -> None:
+        self.run_action("Печать", lambda: (ticket, self._print(ticket)),
+                        lambda r: self.notify(f"Талон {r[0].code}: {r[1]}",
+                                              severity="error" if "сбой" in r[1] else "information"))
+
+    def action_find(self) -> None:
+        self.app.push_screen(FormDialog("Найти талон", [("code", "Номер талона (например, А-015):", "")]),
+                             lambda a: a and a["code"] and self._find(a["code"]))
+
+    @work(thread=True, exclusive=True, group="find", exit_on_error=False)
+    def _find(self, code: str) -> None:
+        try:
+            ticket, history = self.service.ticket(code), self.service.ticket_history(code)
+        except TalonError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="warning")
+            return
+        self.app.call_from_thread(self._show_ticket, ticket, history)
+
+    def _show_ticket(self, ticket: TicketInfo, history: list) -> None:
+        dialog = TicketDialog(ticket, history, self.config.office.tz, category_label(self.config, ticket.category))
+        self.app.push_screen(dialog, lambda choice: self._ticket_choice(ticket, choice))
+
+    def _ticket_choice(self, ticket: TicketInfo, choice: str | None) -> None:
+        if choice == "reprint":
+            self._reprint(ticket)
+        elif choice == "cancel":
+            self.app.push_screen(FormDialog(f"Отменить талон {ticket.code}", [("reason", "Причина отмены:", "")]),
+                                 lambda a: a and self._cancel(ticket, a["reason"]))
+
+    def _cancel(self, ticket: TicketInfo, reason: str) -> None:
+        if not reason:
+            self.notify("Укажите причину отмены", severity="warning")
+            return
+        self.run_action("Отмена талона", lambda: self.service.cancel(ticket.id, reason, self.window, self.login),
+                        lambda t: self.notify(f"Талон {t.code} отменён"))
+
+    def action_logout(self) -> None:
+        cur = self.state.current if self.state else None
+        if cur is None:
+            self.run_action("Выход", lambda: self.service.logout(self.window, self.login), lambda _: self.app.show_login())
+            return
+        dialog = ConfirmDialog("Выход", f"У стойки талон {cur.code}: он будет завершён. Выйти?", "Выйти")
+        self.app.push_screen(dialog, lambda yes: yes and self.run_action(
+            "Выход", lambda: self.service.logout(self.window, self.login, force=True), lambda _: self.app.show_login()))

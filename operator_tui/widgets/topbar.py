@@ -1,0 +1,30 @@
+"""The line at the top: who works where, the office, the office-local time."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+
+class TopBar(Horizontal):
+    DEFAULT_CSS = """
+    TopBar { width: 100%; height: 1; background: $primary; color: $text; padding: 0 1; }
+    TopBar > #top-left { text-style: bold; width: 1fr; }
+    TopBar > #top-right { width: auto; }
+    """
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self._texts = ("", "")
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="top-left")
+        yield Label(id="top-right")
+
+    def set_parts(self, left: str, right: str) -> None:
+        if (left, right) == self._texts:
+            return
+        self._texts = (left, right)
+        self.query_one("#top-left", Label).update(left)
+        self.query_one("#top-right", Label).update(right)

@@ -1,0 +1,197 @@
+"""The ticket kiosk: a visitor picks a service and a category and takes a printed ticket.
+
+``KioskApp(config, service, clock=, printer=)`` — ``service`` is a ready
+:class:`~queue_core.service.QueueService` or a callable that opens one (called in a
+worker, retried while the database is unreachable). ``printer(service, ticket, config)``
+prints and records a ticket; production uses :func:`printer.jobs.print_and_record`.
+
+No key quits the kiosk except the administrator's ``Ctrl+\\``; SIGTERM, SIGINT and SIGHUP
+from outside close it cleanly too. There is no command palette and no text selection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from queue_core import open_service
+from queue_core.clock import Clock, SystemClock
+from queue_core.config import Config
+from queue_core.domain import StorageError, TalonError, TicketInfo
+from queue_kiosk.screens.base import KioskScreen
+from queue_kiosk.screens.home import HomeScreen
+from queue_kiosk.screens.out_of_service import OutOfServiceScreen
+
+if TYPE_CHECKING:
+    from printer.printing import PrintOutcome
+    from queue_core.service import QueueService
+
+    Printer = Callable[[QueueService, TicketInfo, Config], PrintOutcome]
+
+log = logging.getLogger(__name__)
+
+ADMIN_EXIT_KEY = "ctrl+backslash"
+
+
+def _production_printer(service: QueueService, ticket: TicketInfo, config: Config) -> PrintOutcome:
+    from printer.jobs import print_and_record  # lazy: the app starts without importing escpos
+
+    return print_and_record(service, ticket, config)
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    """The kiosk. Time comes from ``clock`` (the screen clock, office hours and idle timeouts)."""
+
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Talon — киоск"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    BINDINGS = [Binding(ADMIN_EXIT_KEY, "admin_exit", show=False, priority=True, system=True)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    def __init__(self, config: Config, service: QueueService | Callable[[], QueueService] | None = None, *,
+                 clock: Clock | None = None, printer: Printer | None = None, tap_guard_s: float = 0.4,
+                 tick_s: float = 0.5, retry_s: float = 5.0) -> None:
+        super().__init__()
+        self.config = config
+        self.clock: Clock = clock or SystemClock(config.office.tz)
+        if service is None:
+            self._open_service: Callable[[], QueueService] = lambda: open_service(config, self.clock)
+            self.service: QueueService | None = None
+        elif callable(service):
+            self._open_service, self.service = service, None
+        else:
+            self._open_service, self.service = (lambda: service), service
+        self.printer: Printer = printer or _production_printer
+        self.tap_guard_s = tap_guard_s
+        self.tick_s = tick_s
+        self.retry_s = retry_s
+        self.is_down = False
+        self._last_input = self.clock.now()
+        self._retry_timer = None
+
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self.set_interval(self.tick_s, self.reset_if_idle)
+        if self.service is None:
+            self.connect()
+        if not self.is_headless:
+            self._handle_signals()
+
+    def _handle_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / platform
+                pass
+
+    def action_admin_exit(self) -> None:
+        log.info("kiosk: closed by the administrator")
+        self.exit()
+
+    # --- input and the idle reset --------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = self.clock.now()
+        await super().on_event(event)
+
+    def reset_if_idle(self) -> None:
+        """Back to home when the current screen has waited long enough without a touch."""
+        screen = self.screen
+        if not isinstance(screen, KioskScreen) or screen.idle_after_s is None:
+            return
+        start = max(self._last_input, screen.countdown_from or self._last_input)
+        if (self.clock.now() - start).total_seconds() >= screen.idle_after_s:
+            self.go_home()
+
+    def go_home(self) -> None:
+        """Close every screen above home (not while the out-of-service notice must stay)."""
+        if self.is_down:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    # --- the database: connect, lose, recover --------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
+    def connect(self) -> None:
+        """Open the service, or, when it is open, check the database answers again."""
+        try:
+            svc = self.service or self._open_service()
+            if self.is_down:
+                svc.waiting_counts()
+        except TalonError as e:  # StorageError, or a schema that needs `talon db upgrade`
+            log.warning("kiosk: database unreachable: %s", e)
+            self.call_from_thread(self.database_down)
+            return
+        self.call_from_thread(self._connected, svc)
+
+    def _connected(self, svc: QueueService) -> None:
+        self.service = svc
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        if self.is_down:
+            log.info("kiosk: database reachable again")
+            self.is_down = False
+            self.go_home()
+        home = self.screen_stack[0]
+        if isinstance(home, HomeScreen):
+            home.refresh_state()
+            home.load_counts()
+
+    def database_down(self) -> None:
+        """Show «Терминал временно не работает» and retry in the background until it answers."""
+        if not self.is_down:
+            self.is_down = True
+            self.push_screen(OutOfServiceScreen())
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(self.retry_s, self.connect)
+
+    # --- a programming error in a worker: log it, never show a traceback ------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        log.error("kiosk: worker %s failed", event.worker.name, exc_info=error)
+        if isinstance(error, StorageError):
+            self.database_down()
+            return
+        self.notify("Не получилось. Попробуйте ещё раз или обратитесь к информатору.",
+                    severity="error", timeout=8)
+        self.go_home()
+
+
+def build_app(config: Config, service: Any = None, **kwargs: Any) -> KioskApp:
+    """The kiosk for ``talon kiosk``, ``python -m queue_kiosk`` and the tests."""
+    return KioskApp(config, service, **kwargs)
+
+
+def _log_to_file(config: Config) -> None:
+    """A full-screen app cannot log to the terminal: faults go to ``kiosk.log`` next to the config."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.FileHandler(Path(config.base_dir) / "kiosk.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def run_kiosk(config: Config) -> None:
+    """Run the kiosk full-screen in this terminal until the administrator closes it."""
+    _log_to_file(config)
+    build_app(config).run()

@@ -1,0 +1,1 @@
+"""Widgets of the visitor-facing apps."""

@@ -1,0 +1,84 @@
+"""The board's feed, without a screen: every call once, in order, across restarts and outages."""
+
+from __future__ import annotations
+
+from queue_kiosk.board_feed import BoardZone, CallFeed
+from tests.board.conftest import FlakyService
+
+
+def feed_for(svc, zone: BoardZone | None = None) -> CallFeed:  # noqa: ANN001
+    return CallFeed(svc.config, lambda: svc, zone)
+
+
+def call(svc, window: int, service: str = "payments") -> str:  # noqa: ANN001
+    """Issue a ticket and call it at the window (finishing whatever was there)."""
+    svc.issue_ticket(service, channel="api")
+    current = next(w.current for w in svc.queue_snapshot().windows if w.number == window)
+    if current is not None:
+        svc.no_show(current.code, window, f"op{window}")
+    result = svc.call_next(window, f"op{window}")
+    assert result is not None
+    return result.ticket.code
+
+
+def test_a_started_board_shows_todays_recent_calls_once_then_only_new_ones(board_service) -> None:  # noqa: ANN001
+    svc = board_service
+    before = [call(svc, 1), call(svc, 2)]
+    feed = feed_for(svc)
+    first = feed.poll()
+    assert [c.code for c in first.history] == before and first.calls == ()
+    assert feed.poll().calls == ()  # nothing new, nothing repeated
+    new = call(svc, 3)
+    assert [c.code for c in feed.poll().calls] == [new]
+    assert feed.poll().calls == ()
+
+
+def test_calls_made_while_the_database_was_away_all_arrive_once_in_order(board_service) -> None:  # noqa: ANN001
+    flaky = FlakyService(board_service)
+    feed = CallFeed(board_service.config, lambda: flaky)
+    feed.poll()
+    flaky.down = True
+    assert feed.poll().online is False
+    made = [call(board_service, w) for w in (1, 2, 3)]  # other machines keep calling
+    flaky.down = False
+    update = feed.poll()
+    assert update.online and [c.code for c in update.calls] == made
+    assert feed.poll().calls == ()
+
+
+def test_nothing_is_queried_while_sqlite_reports_no_change(board_service) -> None:  # noqa: ANN001
+    flaky = FlakyService(board_service)
+    feed = CallFeed(board_service.config, lambda: flaky)
+    feed.poll()
+    queried = flaky.calls.get("calls_since", 0) + flaky.calls.get("waiting_counts", 0)
+    for _ in range(5):
+        feed.poll()
+    assert flaky.calls.get("calls_since", 0) + flaky.calls.get("waiting_counts", 0) == queried
+    call(board_service, 1)
+    assert len(feed.poll().calls) == 1
+
+
+def test_a_zone_board_shows_only_its_windows_and_services(board_service) -> None:  # noqa: ANN001
+    svc = board_service
+    by_window = feed_for(svc, BoardZone(windows=[2]))
+    by_service = feed_for(svc, BoardZone(services=["recalc"]))
+    by_window.poll(), by_service.poll()
+    a1 = call(svc, 1)
+    a2 = call(svc, 2)
+    b3 = call(svc, 3, "recalc")
+    assert [c.code for c in by_window.poll().calls] == [a2]
+    assert [c.code for c in by_service.poll().calls] == [b3]
+    assert a1.startswith("А") and b3.startswith("Б")
+    lines = by_service.poll().waiting or by_service.empty_waiting()
+    assert [w.prefix for w in lines] == ["Б"]
+
+
+def test_waiting_counts_per_service_follow_the_queue(board_service) -> None:  # noqa: ANN001
+    svc = board_service
+    feed = feed_for(svc)
+    assert {w.prefix: w.waiting for w in feed.poll().waiting} == {"А": 0, "Б": 0, "В": 0, "Г": 0, "Д": 0}
+    svc.issue_ticket("payments", channel="api")
+    svc.issue_ticket("payments", "svo", channel="api")
+    svc.issue_ticket("b2b-billing", channel="api")
+    waiting = {w.prefix: w.waiting for w in feed.poll().waiting}
+    assert waiting["А"] == 2 and waiting["Д"] == 1 and waiting["Б"] == 0

@@ -1,0 +1,251 @@
+"""The office's day through the service layer, on SQLite and PostgreSQL, with time frozen by freezegun."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import staff
+from freezegun import freeze_time
+
+from queue_core import SystemClock, open_service
+from queue_core.domain import AuthError, CallRule, DomainError, EventKind, OfficeClosed, TicketStatus
+
+S = TicketStatus
+# Monday 2025-10-06, 09:00 in Omsk (UTC+6)
+NINE_LOCAL = "2025-10-06 03:00:00"
+
+
+@pytest.fixture
+def frozen():  # noqa: ANN201
+    with freeze_time(NINE_LOCAL) as f:
+        yield f
+
+
+@pytest.fixture
+def office(config, frozen):  # noqa: ANN001, ANN201
+    svc = open_service(config, SystemClock(config.office.tz), auto_upgrade=True)
+    yield svc
+    svc.db.dispose()
+
+
+def kinds(svc, code: str) -> list[str]:  # noqa: ANN001
+    return [str(e.kind) for e in svc.ticket_history(code)]
+
+
+def test_an_svo_visitor_after_ten_regulars_is_called_next_at_any_window_serving_them(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1, 2, 3)
+    for _ in range(10):
+        office.issue_ticket("payments")
+        frozen.tick(timedelta(seconds=40))
+    svo = office.issue_ticket("payments", "svo")
+    assert svo.code == "А-011" and svo.category_claimed and svo.position == 0
+    # window 3 serves payments only with weight 1 and prefers recalc — still the SVO visitor first
+    call = office.call_next(3, "op3")
+    assert (call.ticket.code, call.rule, call.reason) == ("А-011", CallRule.OUT_OF_TURN, "вне очереди: участник СВО")
+    nxt = office.call_next(1, "op1")
+    assert nxt.ticket.code == "А-001" and nxt.rule == CallRule.LONGEST_WAIT
+
+
+def test_a_whole_office_morning(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1, 2, 4)
+    a1 = office.issue_ticket("payments")
+    frozen.tick(60)
+    a2 = office.issue_ticket("payments")
+    frozen.tick(60)
+    b1 = office.issue_ticket("recalc", "disabled")
+    frozen.tick(60)
+    a3 = office.issue_ticket("payments")
+    frozen.tick(60)
+
+    # window 1 (payments 3, recalc 1): the disabled visitor has priority over weight
+    c = office.call_next(1, "op1")
+    assert c.ticket.code == b1.code and c.rule == CallRule.PRIORITY
+    frozen.tick(30)
+    office.decline_category(b1.code, 1, "op1")  # no document: back as regular, at the original place
+    t = office.ticket(b1.code)
+    assert (t.status, t.category, t.window) == (S.WAITING, "regular", None)
+    assert kinds(office, b1.code)[-1] == "category_declined"
+
+    c = office.call_next(1, "op1")  # now plain weights: payments first
+    assert c.ticket.code == a1.code
+    frozen.tick(20)
+    assert office.recall(a1.code, 1, "op1").recalls == 1
+    office.start(a1.code, 1, "op1")
+    frozen.tick(300)
+    done = office.finish(a1.code, 1, "op1", result_code="Приём показаний")
+    assert done.status == S.DONE and done.started_at < done.finished_at
+    office.rate(a1.code, 5)
+    with pytest.raises(DomainError, match="уже оценён"):
+        office.rate(a1.code, 4)
+
+    # recall limit 2: the third recall makes a no-show
+    c = office.call_next(1, "op1")
+    assert c.ticket.code == a2.code
+    office.recall(a2.code, 1, "op1")
+    office.recall(a2.code, 1, "op1")
+    assert office.recall(a2.code, 1, "op1").status == S.NO_SHOW
+    assert kinds(office, a2.code)[-1] == "no_show"
+
+    # redirect to the front: A-003 goes to contracts keeping its issue time
+    c = office.call_next(2, "op2")
+    assert c.ticket.code == a3.code
+    office.redirect(a3.code, 2, "op2", "contracts", "front")
+    late = office.issue_ticket("contracts")
+    c = office.call_next(4, "op4")
+    assert c.ticket.code == a3.code  # same code, new queue, original place
+    office.redirect(a3.code, 4, "op4", "recalc", "back")
+    # back of the queue: B-001 (declined, original time) comes before A-003 now
+    c = office.call_next(1, "op1")
+    assert c.ticket.code == b1.code
+    # postpone and return
+    office.postpone(b1.code, 1, "op1", minutes=10, reason="за документом")
+    assert office.ticket(b1.code).status == S.POSTPONED
+    returned = office.return_ticket(b1.code)
+    assert returned.status == S.WAITING
+    assert kinds(office, b1.code)[-2:] == ["postponed", "returned"]
+    c = office.call_next(4, "op4")
+    assert c.ticket.code == late.code  # contracts is window 4's main service
+    office.no_show(late.code, 4, "op4")
+    # every state change left an event
+    assert kinds(office, a1.code) == ["issued", "called", "recalled", "started", "finished", "rated"]
+
+
+def test_wrong_transitions_are_refused_in_russian(office) -> None:  # noqa: ANN001
+    staff(office, 1, 2)
+    a = office.issue_ticket("payments")
+    with pytest.raises(DomainError, match="Нельзя завершить: талон А-001 ожидает"):
+        office.finish(a.code, 1, "op1")
+    with pytest.raises(DomainError, match="Неизвестная услуга"):
+        office.issue_ticket("nope")
+    office.call_next(1, "op1")
+    with pytest.raises(DomainError, match="вызван не в это окно"):
+        office.start(a.code, 2, "op2")
+    with pytest.raises(DomainError, match="Неизвестная услуга"):
+        office.redirect(a.code, 1, "op1", "nowhere")
+    with pytest.raises(DomainError, match="У окна ещё талон А-001"):
+        office.call_next(1, "op1")
+    with pytest.raises(AuthError, match="Окно 3 закрыто"):
+        office.call_next(3, "op1")
+    with pytest.raises(DomainError, match="Неверный номер талона"):
+        office.ticket("15-А-x")
+
+
+def test_numbers_restart_at_local_midnight_in_omsk(config, frozen) -> None:  # noqa: ANN001
+    config = config.model_copy(update={"office": config.office.model_copy(update={"hours": {}})})
+    svc = open_service(config, SystemClock(config.office.tz), auto_upgrade=True)
+    frozen.move_to("2025-10-06 17:59:59")  # 23:59:59 in Omsk
+    a = svc.issue_ticket("payments", channel="api")
+    b = svc.issue_ticket("payments", channel="api")
+    frozen.move_to("2025-10-06 18:00:00")  # 00:00:00 in Omsk, the next day
+    c = svc.issue_ticket("payments", channel="api")
+    d = svc.issue_ticket("recalc", channel="api")
+    assert [x.code for x in (a, b, c, d)] == ["А-001", "А-002", "А-001", "Б-001"]
+    assert (a.day.isoformat(), c.day.isoformat()) == ("2025-10-06", "2025-10-07")
+    svc.db.dispose()
+
+
+def test_tickets_left_from_a_past_day_expire_at_closing_time(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1)
+    old = office.issue_ticket("payments")
+    frozen.move_to("2025-10-07 03:00:00")  # Tuesday 09:00 local
+    new = office.issue_ticket("payments")
+    assert new.code == "А-001"
+    hist = office.ticket_history(old.id)
+    assert [str(e.kind) for e in hist] == ["issued", "expired"]
+    assert hist[-1].at == datetime(2025, 10, 6, 11, 0, tzinfo=UTC)  # 17:00 in Omsk on Monday
+    call = office.call_next(1, "op1")
+    assert call.ticket.id == new.id  # an expired ticket is never callable
+
+
+def test_the_kiosk_stops_15_minutes_before_closing_but_the_informator_may_issue(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 0)
+    frozen.move_to("2025-10-06 10:44:59")  # 16:44:59 local
+    assert office.issue_ticket("payments").code == "А-001"
+    frozen.move_to("2025-10-06 10:45:00")  # 16:45 local: cut-off
+    with pytest.raises(OfficeClosed, match="Талоны на сегодня больше не выдаются"):
+        office.issue_ticket("payments")
+    t = office.issue_ticket("payments", "svo", channel="informator", window=0, login="info")
+    assert t.category_verified and not t.category_claimed
+    frozen.move_to("2025-10-11 04:00:00")  # Saturday
+    assert not office.is_open()
+
+
+def test_pin_lockout_and_its_expiry(office, frozen) -> None:  # noqa: ANN001
+    office.add_operator("ivanova", "Иванова А. П.", "operator", "1234")
+    for left in (4, 3, 2, 1):
+        with pytest.raises(AuthError, match=f"осталось попыток: {left}"):
+            office.login(1, "ivanova", "0000")
+    with pytest.raises(AuthError, match="заблокирован на 5 минут"):
+        office.login(1, "ivanova", "0000")
+    with pytest.raises(AuthError, match="Вход заблокирован до 09:05"):
+        office.login(1, "ivanova", "1234")  # even the right PIN
+    frozen.tick(timedelta(minutes=5, seconds=1))
+    assert office.login(1, "ivanova", "1234").window == 1
+
+
+def test_one_window_per_operator_and_one_operator_per_window(office) -> None:  # noqa: ANN001
+    staff(office, 1)
+    office.add_operator("petrov", "Петров И. И.", "operator", "5678")
+    with pytest.raises(AuthError, match="Окно 1 уже занято: Оператор 1"):
+        office.login(1, "petrov", "5678")
+    with pytest.raises(AuthError, match="уже работает: Окно 1"):
+        office.login(2, "op1", "1234")
+    with pytest.raises(AuthError, match="стойка информатора"):
+        office.login(0, "petrov", "5678")
+
+
+def test_logout_with_a_visitor_needs_force_and_returns_them_to_their_place(office) -> None:  # noqa: ANN001
+    staff(office, 1, 2)
+    a = office.issue_ticket("payments")
+    office.issue_ticket("payments")
+    office.call_next(1, "op1")
+    with pytest.raises(DomainError, match="подтвердите выход"):
+        office.logout(1, "op1")
+    office.logout(1, "op1", force=True)
+    assert office.ticket(a.code).status == S.WAITING
+    assert office.call_next(2, "op2").ticket.code == a.code
+
+
+def test_pause_stops_calls_and_resume_restores_them(office) -> None:  # noqa: ANN001
+    staff(office, 1)
+    office.issue_ticket("payments")
+    office.pause(1, "op1", "обед")
+    with pytest.raises(DomainError, match="перерыве"):
+        office.call_next(1, "op1")
+    assert office.queue_snapshot().windows[1].pause_reason == "обед"
+    office.resume(1, "op1")
+    assert office.call_next(1, "op1") is not None
+
+
+def test_postponed_visitor_returns_by_themselves_when_their_time_comes(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1)
+    a = office.issue_ticket("payments")
+    office.call_next(1, "op1")
+    office.postpone(a.code, 1, "op1", minutes=5)
+    assert office.call_next(1, "op1") is None
+    frozen.tick(timedelta(minutes=5))
+    call = office.call_next(1, "op1")
+    assert call.ticket.code == a.code
+    assert EventKind.RETURNED in [e.kind for e in office.ticket_history(a.code)]
+
+
+def test_informator_serves_an_svo_visitor_directly(office) -> None:  # noqa: ANN001
+    staff(office, 0)
+    office.issue_ticket("payments")
+    call = office.serve_direct("payments", "svo", 0, "info")
+    assert call.rule == CallRule.DIRECT and call.ticket.status == S.SERVING and call.ticket.category_verified
+    assert kinds(office, call.ticket.code) == ["issued", "category_verified", "called", "started"]
+
+
+def test_the_estimate_counts_people_ahead_and_open_windows(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1, 2)
+    for _ in range(4):
+        office.issue_ticket("payments")
+    t = office.issue_ticket("payments")
+    # 4 ahead, default 10 min each, two open windows serve payments
+    assert (t.position, t.estimated_wait_min) == (4, 20)
+    svo = office.issue_ticket("payments", "svo")
+    assert svo.position == 0
+    est = office.estimate_wait("payments")
+    assert est.people_ahead == 6

@@ -1,0 +1,48 @@
+"""Helpers for the staff-terminal tests: waiting for workers, logging in, reading the screen."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from queue_core.domain import EventKind
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the workers finish and their messages land (no sleeps)."""
+    app = pilot.app
+    for _ in range(6):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def log_in(pilot: Pilot, pin: str = "1234") -> None:
+    """Type the PIN on the login screen (login and window come from the command line)."""
+    await settle(pilot)
+    await pilot.press(*pin, "enter")
+    await settle(pilot)
+
+
+def kinds(svc, ref) -> list[str]:  # noqa: ANN001
+    return [str(e.kind) for e in svc.ticket_history(ref)]
+
+
+def events_of(svc, ref, kind: EventKind):  # noqa: ANN001, ANN201
+    return [e for e in svc.ticket_history(ref) if e.kind == kind]
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    """Everything the labels, tables and the big code on the current screen say, as plain text."""
+    from textual.widgets import DataTable, Label, Static
+
+    parts = []
+    for w in app.screen.query("*"):
+        if isinstance(w, DataTable):
+            for row in range(w.row_count):
+                parts.append(" ".join(str(c) for c in w.get_row_at(row)))
+        elif isinstance(w, Label | Static) and w.display:
+            parts.append(str(w.render()))
+    return "\n".join(parts)
+
+
+def notes(app) -> str:  # noqa: ANN001
+    return "\n".join(str(n.message) for n in app._notifications)
