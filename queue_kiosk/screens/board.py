@@ -1,7 +1,7 @@
 """The hall board: the newest call large, the previous calls below, who waits for what at the foot.
 
 The screen owns the poll: every ``board.poll_s`` a thread worker asks the :class:`CallFeed` for
-new calls and hands them back with ``call_from_thread``. A new call (or a recall) goes to the
+new calls and returns them; the screen shows them when the worker has finished. A new call (or a recall) goes to the
 top, chimes, is spoken if a voice is configured, and blinks for ``board.highlight_s`` seconds.
 Calls read at start-up, and calls older than a minute found after an outage, are shown quietly.
 """
@@ -79,19 +79,20 @@ class BoardScreen(Screen):
             self._poll_worker()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="board-feed")
-    def _poll_worker(self) -> None:
-        update = self.feed.poll()
-        self.app.call_from_thread(self.apply, update)
+    def _poll_worker(self) -> FeedUpdate:
+        return self.feed.poll()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "board-feed" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            if event.state == WorkerState.ERROR:
-                log.error("board poll failed", exc_info=event.worker.error)
-            self._polling = False
+        if event.worker.group != "board-feed" or not event.worker.is_finished:
+            return
+        self._polling = False  # only now: the feed's last event id must never be read by two polls
+        if event.state == WorkerState.SUCCESS:
+            self.apply(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            log.error("board poll failed", exc_info=event.worker.error)
 
     def apply(self, update: FeedUpdate) -> None:
         """Show what a poll found (runs on the UI thread)."""
-        self._polling = False
         self.online = update.online
         self.query_one(LinkMark).online = update.online
         if not update.online:

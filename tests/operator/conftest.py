@@ -4,6 +4,7 @@ operators logged in at their windows (op1 at window 1, info at the desk, window 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,24 @@ class FakePrinter:
         return outcome
 
 
-@pytest.fixture
-def office(tmp_path: Path, clock: FixedClock):  # noqa: ANN201
-    """The example office with op1..op3 at windows 1..3 and the informator at the desk."""
-    svc = open_service(make_config(tmp_path, operator={"refresh_s": 0.2}), clock, auto_upgrade=True)
+@pytest.fixture(scope="session")
+def staffed_db(tmp_path_factory) -> Path:  # noqa: ANN001
+    """A database file with the office migrated and staff logged in, built once and copied per test
+    (migrations and PIN hashing are the slow part of a test's set-up)."""
+    from tests.conftest import MONDAY_9, OMSK
+
+    folder = tmp_path_factory.mktemp("staffed")
+    svc = open_service(make_config(folder), FixedClock(MONDAY_9, OMSK), auto_upgrade=True)
     staff(svc, 0, 1, 2, 3)
+    svc.db.dispose()
+    return folder / "talon.db"
+
+
+@pytest.fixture
+def office(tmp_path: Path, clock: FixedClock, staffed_db: Path):  # noqa: ANN201
+    """The example office with op1..op3 at windows 1..3 and the informator at the desk."""
+    shutil.copy(staffed_db, tmp_path / "talon.db")
+    svc = open_service(make_config(tmp_path, operator={"refresh_s": 0.2}), clock)
     yield svc
     svc.db.dispose()
 

@@ -10,7 +10,7 @@ from queue_core.domain import EventKind
 async def settle(pilot: Pilot) -> None:
     """Let the workers finish and their messages land (no sleeps)."""
     app = pilot.app
-    for _ in range(6):
+    for _ in range(3):  # action worker -> its message -> the re-read worker -> its message
         await app.workers.wait_for_complete()
         await pilot.pause()
 

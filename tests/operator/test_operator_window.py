@@ -114,7 +114,7 @@ async def test_recall_start_and_finish_with_a_result_code_and_a_rating(tmp_path,
     done = svc.ticket(t.id)
     assert (done.status, done.rating) == (TicketStatus.DONE, 5)
     assert events_of(svc, t.id, EventKind.FINISHED)[0].data["result_code"] == "Приём показаний"
-    assert kinds(svc, t.id) == ["issued", "called", "recalled", "started", "finished"]
+    assert kinds(svc, t.id) == ["issued", "called", "recalled", "started", "finished", "rated"]
     svc.db.dispose()
 
 
