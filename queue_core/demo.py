@@ -73,9 +73,11 @@ def working_days(config: Config, n: int, until: date) -> list[date]:
     return out[::-1]
 
 
-def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | None = None,
+def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | None = None, volume: float = 1.0,
              progress: Callable[[int, int, date], None] | None = None) -> DemoResult:
     """Simulate ``days`` working days ending ``until`` (default: yesterday, office-local).
+
+    ``volume`` scales the arrivals (1.0 ≈ 150 visitors a day; tests use a small share).
 
     Refuses (:class:`DomainError`) when the database already holds tickets on those days, so a
     second run never mixes two simulations. Creates the demo operators (PIN ``2468``) if missing."""
@@ -97,7 +99,7 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
         if busy is not None:
             raise DomainError(f"В базе уже есть талоны за {day_list[0]:%d.%m.%Y}–{day_list[-1]:%d.%m.%Y}: "
                               "демо заполняет только пустые дни (возьмите новую базу)")
-        sim = _Office(svc, clock, random.Random(seed))
+        sim = _Office(svc, clock, random.Random(seed), volume)
         sim.ensure_staff()
         total = 0
         for i, day in enumerate(day_list, 1):
@@ -133,8 +135,8 @@ class _Window:
 
 
 class _Office:
-    def __init__(self, svc, clock: FixedClock, rng: random.Random) -> None:  # noqa: ANN001
-        self.svc, self.clock, self.rng = svc, clock, rng
+    def __init__(self, svc, clock: FixedClock, rng: random.Random, volume: float) -> None:  # noqa: ANN001
+        self.svc, self.clock, self.rng, self.volume = svc, clock, rng, volume
         self.config: Config = svc.config
         cfg = self.config
         self.services = [s.id for s in cfg.services if s.active]
@@ -177,7 +179,7 @@ class _Office:
             self._at(self.opens - timedelta(minutes=rng.uniform(1, 8)), self._open_window, w)
             w.breaks = self._plan_breaks(w, day)
         # Arrivals: a Poisson process, rate per hour by the profile, busier early in the month and on Mondays.
-        base = 17.0 * (1.35 if day.day <= 7 else 1.0) * (1.15 if day.weekday() == 0 else 1.0)
+        base = 17.0 * self.volume * (1.35 if day.day <= 7 else 1.0) * (1.15 if day.weekday() == 0 else 1.0)
         self.day_count: dict[str, int] = dict.fromkeys(self.services, 0)  # tickets each service issues today
         self.moved_in: set[tuple[str, int]] = set()
         self.waiting: dict[str, int] = dict.fromkeys(self.services, 0)  # mirror: who waits, per service

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_config_file
+from tests.conftest import ROOT, write_config_file
 
 from queue_core import load_config, open_service
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import write_config_file
+from tests.conftest import write_config_file
 
 from queue_core import load_config, open_service
 

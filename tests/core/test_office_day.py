@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import staff
+from tests.conftest import staff
 from freezegun import freeze_time
 
 from queue_core import SystemClock, open_service

@@ -22,6 +22,15 @@ async def log_in(pilot: Pilot, pin: str = "1234") -> None:
     await settle(pilot)
 
 
+async def at_work(pilot: Pilot) -> None:
+    """Straight to the working screen of the app's window (the shift is already open); the PIN
+    path itself is tested in test_operator_login.py, and hashing PINs is slow."""
+    app = pilot.app
+    await settle(pilot)
+    app.open_work(app.service.current_shift(app.window))
+    await settle(pilot)
+
+
 def kinds(svc, ref) -> list[str]:  # noqa: ANN001
     return [str(e.kind) for e in svc.ticket_history(ref)]
 

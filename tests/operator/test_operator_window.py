@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from queue_core.domain import EventKind, TicketStatus
 from tests.conftest import make_config
-from tests.operator.support import events_of, kinds, log_in, notes, screen_text, settle
+from tests.operator.support import at_work, events_of, kinds, notes, screen_text, settle
 
 from operator_tui.screens.dialogs import ChooseServiceDialog, ConfirmDialog, FinishDialog, FormDialog
 from operator_tui.screens.login import LoginScreen
@@ -19,7 +19,7 @@ async def test_an_svo_visitor_is_called_first_and_the_operator_confirms_the_docu
     svo = office.issue_ticket("payments", "svo")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         assert isinstance(app.screen, OperatorScreen)
         await pilot.press("f2")
         await settle(pilot)
@@ -49,7 +49,7 @@ async def test_a_declined_category_sends_the_ticket_back_to_the_regular_queue_in
     office.call_next(2, "op2")  # window 2 takes the disabled ticket first (priority)...
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         # op2 got the claimed ticket; window 1 now calls the oldest regular one
         assert office.ticket(claimed.id).window == 2
         office.decline_category(claimed.id, 2, "op2")
@@ -72,7 +72,7 @@ async def test_the_operator_declines_a_claim_at_the_window(office, make_app):
     claimed = office.issue_ticket("payments", "svo")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.click("#verify-no")
@@ -94,7 +94,7 @@ async def test_recall_start_and_finish_with_a_result_code_and_a_rating(tmp_path,
     t = svc.issue_ticket("recalc")
     app = make_app(1, service=svc, config=svc.config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f3")
@@ -122,7 +122,7 @@ async def test_no_show_and_keys_that_make_no_sense_are_disabled_and_say_why(offi
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         screen = app.screen
         assert screen.check_action("finish", ()) is None  # greyed out in the footer
         await pilot.press("f6")  # no visitor: nothing happens, and the operator is told why
@@ -145,7 +145,7 @@ async def test_redirect_to_another_service_keeps_the_visitors_place(office, make
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f7")
@@ -163,7 +163,7 @@ async def test_postpone_and_the_visitor_returns_by_themselves(office, make_app, 
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f8")
@@ -185,7 +185,7 @@ async def test_pause_and_resume(office, make_app):
     office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f9")
         await settle(pilot)
         await pilot.press(*" обед", "enter")  # after the default «перерыв»
@@ -206,7 +206,7 @@ async def test_call_a_specific_ticket_by_code_is_logged_with_its_reason(office, 
     wanted = office.issue_ticket("recalc")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f10")
         await settle(pilot)
         await pilot.press(*"б1", "enter", *"ошибся окном", "enter")
@@ -221,7 +221,7 @@ async def test_logout_with_a_visitor_at_the_window_asks_first(office, make_app):
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await log_in(pilot)
+        await at_work(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f12")

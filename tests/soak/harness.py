@@ -1,0 +1,129 @@
+"""Running a soak: an office database, worker processes with their own logs, kills and outages.
+
+Short form by default (CI); ``TALON_SOAK_LONG=1`` for the long one; ``TALON_SOAK_SECONDS`` sets the
+load duration of the long form (default 600 s per backend).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import MONDAY_9, PgSchema, write_config_file
+
+from queue_core import load_config, open_service
+
+WORKER = Path(__file__).with_name("worker.py")
+LONG = os.environ.get("TALON_SOAK_LONG") == "1"
+LONG_SECONDS = float(os.environ.get("TALON_SOAK_SECONDS", "600"))
+FAKE0 = MONDAY_9.isoformat()  # every worker's clock starts on this office day
+SERVICES = {1: ["payments", "recalc"], 2: ["payments", "recalc", "contracts"], 3: ["recalc", "contracts", "payments"],
+            4: ["contracts", "recalc"], 5: ["b2b-contracts", "b2b-billing", "contracts"]}
+CATEGORIES = {"regular": 85, "disabled": 8, "svo": 7}
+WINDOW_P = {"recall": 0.12, "no_show": 0.06, "redirect": 0.08}
+
+
+def pg_with_app_name(base_url: str) -> tuple[PgSchema, str]:
+    """A throw-away schema and a URL whose connections carry an application_name of their own,
+    so an outage can cut exactly this run's connections."""
+    schema = PgSchema(base_url)
+    return schema, f"{schema.url}&application_name={schema.name}"
+
+
+@dataclass
+class Soak:
+    tmp: Path
+    url: str
+    windows: list[int]
+    wall0: float = field(default_factory=time.time)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    specs: dict[str, dict] = field(default_factory=dict)
+    starts: int = 0
+
+    def __post_init__(self) -> None:
+        self.cfg = write_config_file(self.tmp, self.url)
+        self.logs = self.tmp / "logs"
+        self.logs.mkdir()
+        svc = open_service(load_config(self.cfg), auto_upgrade=True)
+        for w in self.windows:
+            login = "info" if w == 0 else f"op{w}"
+            svc.add_operator(login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
+        svc.db.dispose()
+        self.services = sorted({s for w in self.windows for s in SERVICES.get(w, SERVICES[1])})
+
+    def add(self, name: str, role: str, seconds: float, **extra: object) -> None:
+        spec = dict(role=role, config=str(self.cfg), log=str(self.logs / f"{name}.jsonl"), seed=zlib.crc32(name.encode()),
+                    wall0=self.wall0, fake0=FAKE0, deadline=time.time() + seconds, services=self.services,
+                    categories=CATEGORIES, p=WINDOW_P, **extra)
+        self.specs[name] = spec
+        self.start(name)
+
+    def kiosks(self, n: int, seconds: float, **extra: object) -> None:
+        for i in range(n):
+            self.add(f"kiosk{i}", "kiosk", seconds, **extra)
+
+    def window_workers(self, seconds: float, **extra: object) -> None:
+        for w in self.windows:
+            self.add(f"window{w}", "window", seconds, window=w, login="info" if w == 0 else f"op{w}", **extra)
+
+    def start(self, name: str) -> None:
+        spec = self.specs[name]
+        spec["seed"] += 1000  # a restarted worker does not replay its predecessor's choices
+        path = self.tmp / f"{name}.json"
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        err = open(self.tmp / f"{name}.stderr", "ab")  # noqa: SIM115 - owned by the child
+        self.procs[name] = subprocess.Popen([sys.executable, str(WORKER), str(path)], stdout=subprocess.DEVNULL,
+                                            stderr=err)
+        self.starts += 1
+
+    def kill9(self, name: str) -> None:
+        p = self.procs[name]
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=10)
+
+    def alive(self) -> list[str]:
+        return [n for n, p in self.procs.items() if p.poll() is None]
+
+    def wait(self, timeout: float = 120) -> dict[str, int]:
+        end = time.time() + timeout
+        codes = {}
+        for name, p in self.procs.items():
+            try:
+                codes[name] = p.wait(timeout=max(1, end - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes[name] = -999
+        return codes
+
+    def stderr(self, name: str) -> str:
+        return (self.tmp / f"{name}.stderr").read_text(encoding="utf-8", errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+
+
+def figures(logs: list[dict]) -> dict[str, int]:
+    ops = [r["op"] for r in logs]
+    return {"issued": ops.count("issue"), "calls": ops.count("call"), "finished": ops.count("finish"),
+            "recalls": ops.count("recall"), "redirects": ops.count("redirect"), "no_shows": ops.count("no_show"),
+            "storage_errors": ops.count("storage_error"), "refused": ops.count("refused")}
+
+
+def report(name: str, data: dict) -> None:
+    """One line per soak run on stdout (``pytest -s``) and appended to $TALON_SOAK_REPORT."""
+    line = f"SOAK {name}: " + ", ".join(f"{k}={v}" for k, v in data.items())
+    print(line)
+    out = os.environ.get("TALON_SOAK_REPORT")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(line + "\n")

@@ -1,0 +1,206 @@
+"""What must hold in the database after any soak run, read from the tables and the event log only.
+
+Each check returns a list of human-readable problems (empty = holds), so a failing soak says
+exactly which ticket broke which rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+# The status each event leaves a ticket in, and the statuses it may come from (None: no change).
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "called": (("waiting", "postponed"), "called"),
+    "recalled": (("called",), "called"),
+    "started": (("called",), "serving"),
+    "finished": (("serving",), "done"),
+    "no_show": (("called",), "no_show"),
+    "redirected": (("called", "serving"), "waiting"),
+    "postponed": (("called", "serving"), "postponed"),
+    "returned": (("postponed", "called"), "waiting"),  # called: the window was closed with force
+    "cancelled": (("waiting", "postponed"), "cancelled"),
+    "expired": (("waiting", "postponed"), "expired"),
+    "category_declined": (("called", "serving"), "waiting"),
+}
+LOG_KIND = {"issue": "issued", "call": "called", "recall": ("recalled", "no_show"), "start": "started",
+            "finish": "finished", "no_show": "no_show", "redirect": "redirected",
+            "verify_category": "category_verified", "decline_category": "category_declined"}
+
+
+def read_logs(folder: Path) -> list[dict]:
+    rows = []
+    for p in sorted(folder.glob("*.jsonl")):
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    rows.append({**json.loads(line), "worker": p.stem})
+                except json.JSONDecodeError:  # a line cut by kill -9 was never reported as committed
+                    continue
+    return rows
+
+
+def numbering(c: sa.Connection) -> list[str]:
+    """Numbers unique per (office, day, service), without gaps, and equal to the counter."""
+    out = [f"duplicate number {r}" for r in c.execute(sa.text(
+        "SELECT office_id, day, service_id, number FROM ticket GROUP BY office_id, day, service_id, number "
+        "HAVING count(*) > 1"))]
+    rows = c.execute(sa.text(
+        "SELECT t.office_id, t.day, t.service_id, count(*), max(t.number), min(d.last_number) FROM ticket t "
+        "LEFT JOIN daily_counter d ON d.office_id = t.office_id AND d.day = t.day AND d.service_id = t.service_id "
+        "GROUP BY t.office_id, t.day, t.service_id")).all()
+    for office, day, service, n, top, counter in rows:
+        if not n == top == counter:
+            out.append(f"service {service} on {day}: {n} tickets, max number {top}, counter {counter}")
+    return out
+
+
+def replay(c: sa.Connection) -> tuple[list[str], dict[str, int]]:
+    """Replay every ticket's events: legal transitions only, the final state equals the ticket's
+    status, exactly one ``issued`` event, and never two tickets at one window at once."""
+    problems: list[str] = []
+    status = dict(c.execute(sa.text("SELECT id, status FROM ticket")).all())
+    state: dict[int, str] = {}
+    at_window: dict[int, int] = {}  # ticket -> window while called/serving
+    holder: dict[int, int] = {}  # window -> ticket
+    issued = Counter()
+    kinds = Counter()
+    for eid, tid, kind, wid in c.execute(sa.text("SELECT id, ticket_id, kind, window_id FROM ticket_event ORDER BY id")):
+        kinds[kind] += 1
+        if tid not in status:
+            problems.append(f"event {eid} ({kind}) of a ticket {tid} that does not exist")
+            continue
+        if kind == "issued":
+            issued[tid] += 1
+            state[tid] = "waiting"
+            continue
+        if tid not in state:
+            problems.append(f"event {eid} ({kind}) before the ticket {tid} was issued")
+            continue
+        rule = TRANSITIONS.get(kind)
+        if rule is None:
+            continue
+        sources, target = rule
+        if state[tid] not in sources:
+            problems.append(f"ticket {tid}: {kind} (event {eid}) while {state[tid]}")
+        if kind == "called":
+            other = holder.get(wid)
+            if other is not None and other != tid:
+                problems.append(f"window {wid}: ticket {tid} called while ticket {other} is still there (event {eid})")
+            holder[wid], at_window[tid] = tid, wid
+        elif target not in ("called", "serving") and tid in at_window:
+            holder.pop(at_window.pop(tid), None)
+        state[tid] = target
+    for tid, st in status.items():
+        if issued[tid] != 1:
+            problems.append(f"ticket {tid} has {issued[tid]} issued events (half-written?)")
+        elif state.get(tid) != st:
+            problems.append(f"ticket {tid} is {st} but its events say {state.get(tid)}")
+    return problems, dict(kinds)
+
+
+def audit(url: str, day: date, logs: list[dict] | None = None) -> list[str]:
+    """The priority audit of DESIGN.md §8 over the run's day: no out-of-turn violation, no policy
+    deviation. On PostgreSQL issues and redirects are not serialised with calls, so the event id
+    order is not the commit order: a finding whose "ahead" ticket entered the queue concurrently
+    with the call (its logged commit ended after the call began) is excused, every other one counts."""
+    from queue_core.db import Database
+    from queue_core.reports.audit import MAX_FINDINGS, run_audit
+
+    db = Database(url)
+    try:
+        with db.read() as s:
+            pa = run_audit(s.connection(), day, day, None)
+    finally:
+        db.dispose()
+    bad = pa.out_of_turn_violations + pa.policy_deviations
+    if bad == 0:
+        return []
+    if logs is None or bad > MAX_FINDINGS:
+        return [f"priority audit: {pa.out_of_turn_violations} out-of-turn violations, "
+                f"{pa.policy_deviations} deviations; first: {pa.findings[:3]}"]
+    entered = defaultdict(list)  # code -> (t0, t1) of its issue/redirect/return/decline
+    calls = {}
+    for r in logs:
+        if r["op"] in ("issue", "redirect", "decline_category") and r.get("code"):
+            entered[r["code"]].append((r["t0"], r["t1"]))
+        if r["op"] == "call" and r.get("code"):
+            calls[(r["code"], r.get("window"))] = r["t0"]
+    out = []
+    for f in pa.findings:
+        if f.kind not in ("out_of_turn_violation", "policy_deviation"):
+            continue
+        began = calls.get((f.code, f.window))
+        concurrent = began is not None and any(t1 >= began for _t0, t1 in entered.get(f.ahead, []))
+        if not concurrent:
+            out.append(f"priority audit: {f}")
+    return out
+
+
+def logs_vs_db(c: sa.Connection, logs: list[dict]) -> list[str]:
+    """Everything a worker logged as committed is in the database (counted per ticket and kind)."""
+    have = Counter((tid, kind) for tid, kind in c.execute(sa.text("SELECT ticket_id, kind FROM ticket_event")))
+    codes = dict(c.execute(sa.text("SELECT id, code FROM ticket")).all())
+    want: Counter = Counter()
+    out = []
+    for r in logs:
+        kind = LOG_KIND.get(r["op"])
+        if kind is None or r.get("id") is None:
+            continue
+        if r["op"] == "issue" and codes.get(r["id"]) != r["code"]:
+            out.append(f"issued ticket {r['id']} {r['code']} reported by {r['worker']} is missing")
+        if r["op"] == "recall":
+            kind = "no_show" if r.get("status") == "no_show" else "recalled"
+        want[(r["id"], kind)] += 1
+    for key, n in want.items():
+        if have[key] < n:
+            out.append(f"ticket {key[0]}: {n} × {key[1]} reported committed, {have[key]} in the database")
+    return out
+
+
+def prints(c: sa.Connection, logs: list[dict]) -> list[str]:
+    """Every printed ticket is marked printed or print_failed as its kiosk was told."""
+    got = dict(c.execute(sa.text("SELECT id, print_status FROM ticket")).all())
+    out = []
+    for r in logs:
+        if r["op"] == "print":
+            want = "printed" if r["ok"] else "failed"
+            if got.get(r["id"]) != want:
+                out.append(f"ticket {r['id']}: print {r['reason']} but print_status {got.get(r['id'])}")
+    return out
+
+
+def integrity(url: str) -> list[str]:
+    if not url.startswith("sqlite"):
+        return []
+    import sqlite3
+
+    con = sqlite3.connect(url.split("///", 1)[1])
+    try:
+        res = [r[0] for r in con.execute("PRAGMA integrity_check")]
+    finally:
+        con.close()
+    return [] if res == ["ok"] else [f"integrity_check: {res[:5]}"]
+
+
+def check_all(url: str, day: date, logs: list[dict], *, excuse_concurrent: bool) -> tuple[list[str], dict]:
+    """Every invariant; returns (problems, figures)."""
+    problems = integrity(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            problems += numbering(c)
+            replayed, kinds = replay(c)
+            problems += replayed
+            problems += logs_vs_db(c, logs)
+            problems += prints(c, logs)
+    finally:
+        engine.dispose()
+    problems += audit(url, day, logs if excuse_concurrent else None)
+    escaped = [r for r in logs if r["op"] == "escaped"]
+    problems += [f"error escaped in {r['worker']}: {r['tb'][-800:]}" for r in escaped]
+    return problems, kinds
