@@ -16,7 +16,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import MONDAY_9, PgSchema, write_config_file
+import pytest
+from conftest import MONDAY_9, PG_URL, PgSchema, write_config_file
 
 from queue_core import load_config, open_service
 
@@ -127,3 +128,17 @@ def report(name: str, data: dict) -> None:
     if out:
         with open(out, "a", encoding="utf-8") as f:
             f.write(line + "\n")
+
+
+@pytest.fixture
+def soak_url(backend: str, tmp_path: Path):  # noqa: ANN201
+    """A fresh database URL for the backend. With TALON_TEST_DATABASE_URL set, an unreachable
+    PostgreSQL fails the soak (PgSchema raises): never a skip."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'talon.db'}"
+        return
+    schema, url = pg_with_app_name(PG_URL)
+    try:
+        yield url
+    finally:
+        schema.drop()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MONDAY_9
-from soak.harness import LONG, LONG_SECONDS, Soak, figures, report
+from soak.harness import LONG, LONG_SECONDS, Soak, figures, report, soak_url  # noqa: F401 - fixture
 from soak.invariants import check_all, read_logs
 
 pytestmark = pytest.mark.soak
