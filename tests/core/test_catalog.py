@@ -15,7 +15,7 @@ from queue_core.domain import BadArgument, StorageError
 
 def counts(svc) -> dict[str, int]:  # noqa: ANN001
     with svc.db.read() as s:
-        return {t: s.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+        return {t: s.execute(sa.text(f"SELECT count(*) FROM \"{t}\"")).scalar()
                 for t in ("office", "service", "category", "window", "window_service")}
 
 

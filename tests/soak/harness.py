@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import MONDAY_9, PG_URL, PgSchema, write_config_file
+from tests.conftest import MONDAY_9, PG_URL, PgSchema, write_config_file
 
 from queue_core import load_config, open_service
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import MONDAY_9
-from soak.harness import LONG, LONG_SECONDS, Soak, figures, report, soak_url  # noqa: F401 - fixture
-from soak.invariants import check_all, read_logs
+from tests.conftest import MONDAY_9
+from tests.soak.harness import LONG, LONG_SECONDS, Soak, figures, report, soak_url  # noqa: F401 - fixture
+from tests.soak.invariants import check_all, read_logs
 
 pytestmark = pytest.mark.soak
 
