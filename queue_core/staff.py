@@ -89,28 +89,21 @@ class StaffUseCases:
         return OperatorInfo(op.login, op.full_name, op.role, op.active, as_utc(op.locked_until))
 
     # --- shifts ---------------------------------------------------------------------------------
+    def authenticate(self, login: str, pin: str) -> OperatorInfo:
+        """Check a PIN without opening a window (the supervisor's read-only view); same lockout rules."""
+        with self.db.write() as s:
+            op, failure = self._check_pin(s, login, pin)
+            if failure is None:
+                return self._operator_info(op)
+        raise AuthError(failure)
+
     def login(self, window: int, login: str, pin: str) -> ShiftInfo:
         """Open a window for an operator. Each refusal has its own Russian message."""
         win = self._window(window)
-        failure: str | None = None
         with self.db.write() as s:
             self.db.lock_office(s, self.catalog.office_id)
-            op = s.exec(select(Operator).where(Operator.login == (login or "").strip().lower())).first()
-            now = self.clock.now()
-            if op is None or not op.active:
-                raise AuthError("Неверный логин или PIN" if op is None else f"Оператор «{op.login}» отключён")
-            if op.locked_until and as_utc(op.locked_until) > now:
-                local = as_utc(op.locked_until).astimezone(self.tz)
-                raise AuthError(f"Вход заблокирован до {local:%H:%M} после {MAX_PIN_ATTEMPTS} неверных PIN")
-            if not op.pin_hash or not hmac.compare_digest(hash_pin(pin or "", bytes.fromhex(op.pin_salt)), op.pin_hash):
-                op.failed_attempts += 1
-                if op.failed_attempts >= MAX_PIN_ATTEMPTS:
-                    op.failed_attempts, op.locked_until = 0, now + LOCKOUT
-                    failure = f"Неверный PIN. Вход заблокирован на {LOCKOUT.seconds // 60} минут"
-                else:
-                    failure = f"Неверный PIN (осталось попыток: {MAX_PIN_ATTEMPTS - op.failed_attempts})"
-            else:
-                op.failed_attempts, op.locked_until = 0, None
+            op, failure = self._check_pin(s, login, pin)
+            if failure is None:
                 if win.role == "informator" and op.role not in ("informator", "supervisor", "admin"):
                     raise AuthError(f"{win.title}: стойка информатора, у «{op.login}» роль {op.role}")
                 mine = s.exec(select(OperatorShift).where(OperatorShift.operator_id == op.id,
@@ -125,14 +118,34 @@ class StaffUseCases:
                 if taken is not None:
                     who = s.get(Operator, taken.operator_id)
                     raise AuthError(f"{win.title} уже занято: {who.full_name}")
-                shift = OperatorShift(operator_id=op.id, window_id=win.id, logged_in_at=now)
+                shift = OperatorShift(operator_id=op.id, window_id=win.id, logged_in_at=self.clock.now())
                 s.add(shift)
                 try:
                     s.flush()
                 except IntegrityError:
                     raise AuthError(f"{win.title} уже занято") from None
                 return self._shift_info(s, shift)
-        raise AuthError(failure)
+        raise AuthError(failure)  # after the commit: the failed attempt is counted
+
+    def _check_pin(self, s: Session, login: str, pin: str) -> tuple[Operator, str | None]:
+        """The operator and None when the PIN is right; else the Russian refusal to raise after commit.
+
+        Unknown, disabled and locked logins raise at once (nothing to count)."""
+        op = s.exec(select(Operator).where(Operator.login == (login or "").strip().lower())).first()
+        now = self.clock.now()
+        if op is None or not op.active:
+            raise AuthError("Неверный логин или PIN" if op is None else f"Оператор «{op.login}» отключён")
+        if op.locked_until and as_utc(op.locked_until) > now:
+            local = as_utc(op.locked_until).astimezone(self.tz)
+            raise AuthError(f"Вход заблокирован до {local:%H:%M} после {MAX_PIN_ATTEMPTS} неверных PIN")
+        if op.pin_hash and hmac.compare_digest(hash_pin(pin or "", bytes.fromhex(op.pin_salt)), op.pin_hash):
+            op.failed_attempts, op.locked_until = 0, None
+            return op, None
+        op.failed_attempts += 1
+        if op.failed_attempts >= MAX_PIN_ATTEMPTS:
+            op.failed_attempts, op.locked_until = 0, now + LOCKOUT
+            return op, f"Неверный PIN. Вход заблокирован на {LOCKOUT.seconds // 60} минут"
+        return op, f"Неверный PIN (осталось попыток: {MAX_PIN_ATTEMPTS - op.failed_attempts})"
 
     def logout(self, window: int, login: str, *, force: bool = False) -> None:
         """Close the window. With a visitor still at it, refuse unless ``force``: then a visitor being
