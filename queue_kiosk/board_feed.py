@@ -99,37 +99,37 @@ class CallFeed:
             history: tuple[CallShown, ...] = ()
             calls: list[CallShown] = []
             if self.last_seen is None:
-                history = self._start(svc)
+                history, mark = self._start(svc)
             else:
-                calls = self._since(svc)
+                calls, mark = self._since(svc, self.last_seen)
             waiting = self._waiting(svc)
         except StorageError as e:
             self._token = None  # re-read everything once the database is back
             return FeedUpdate(online=False, error=str(e))
-        self._token = token
+        # Only a poll that read everything moves the mark: a failure halfway loses no call.
+        self.last_seen, self._token = mark, token
         if due:
             self._last_full = now
         return FeedUpdate(online=True, calls=tuple(calls), history=history, waiting=waiting)
 
     # --- reads -------------------------------------------------------------------------------------
-    def _start(self, svc) -> tuple[CallShown, ...]:  # noqa: ANN001
+    def _start(self, svc) -> tuple[tuple[CallShown, ...], int]:  # noqa: ANN001
         # Read the high-water mark first: a call made meanwhile comes with the next poll, not twice.
         last = svc.last_event_id()
         recent = [c for c in svc.recent_calls(self.history + 1, windows=self.zone.windows or None)
                   if c.event_id <= last and self._shows(c)]
-        self.last_seen = last
-        return tuple(recent)
+        return tuple(recent), last
 
-    def _since(self, svc) -> list[CallShown]:  # noqa: ANN001
+    def _since(self, svc, mark: int) -> tuple[list[CallShown], int]:  # noqa: ANN001
         out: list[CallShown] = []
         while True:  # unfiltered batches, so a page full of other windows' calls still moves the mark
-            batch = svc.calls_since(self.last_seen, limit=BATCH)
+            batch = svc.calls_since(mark, limit=BATCH)
             if not batch:
-                return out
-            self.last_seen = batch[-1].event_id
+                return out, mark
+            mark = batch[-1].event_id
             out += [c for c in batch if self._shows(c)]
             if len(batch) < BATCH:
-                return out
+                return out, mark
 
     def _waiting(self, svc) -> tuple[WaitingLine, ...]:  # noqa: ANN001
         counts = svc.waiting_counts()

@@ -41,7 +41,7 @@ class Speaker(Protocol):
 class BoardScreen(Screen):
     """What the hall sees. ``blink=False`` keeps fresh calls steadily highlighted (snapshots)."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (120, "-wide"), (150, "-wider")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     def __init__(self, config: Config, clock: Clock, feed: CallFeed, *, speaker: Speaker | None = None,

@@ -28,11 +28,12 @@ class FakeSpeaker:
 
 
 class FlakyService:
-    """The real service, except that every call raises StorageError while ``down`` is set."""
+    """The real service, except that calls raise StorageError while ``down`` is set (or for ``fail_on``)."""
 
     def __init__(self, service) -> None:  # noqa: ANN001
         self._service = service
         self.down = False
+        self.fail_on: set[str] = set()  # methods that fail even while the rest works
         self.calls: dict[str, int] = {}
 
     @property
@@ -47,7 +48,7 @@ class FlakyService:
             return attr
 
         def wrapped(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-            if self.down:
+            if self.down or name in self.fail_on:
                 raise StorageError("Нет связи с базой данных")
             self.calls[name] = self.calls.get(name, 0) + 1
             return attr(*args, **kwargs)

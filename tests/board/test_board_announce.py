@@ -76,3 +76,28 @@ def test_espeak_writes_each_announcement_to_its_own_wav_in_order(tmp_path: Path)
             durations.append(w.getnframes() / w.getframerate())
     # Spoken sentences, not silence or a click: each lasts a second or more, the longer text longer.
     assert durations[0] > 1.0 and durations[1] > durations[0]
+
+
+def test_two_announcements_never_overlap(tmp_path: Path) -> None:
+    # A stand-in engine that takes a while and logs when it starts and stops speaking.
+    engine = tmp_path / "engine.py"
+    log_file = tmp_path / "spoken.log"
+    engine.write_text(
+        "import sys, time\n"
+        f"log = open({str(log_file)!r}, 'a')\n"
+        "log.write(f'start {time.monotonic()} {sys.argv[-1]}\\n'); log.flush()\n"
+        "time.sleep(0.3)\n"
+        "log.write(f'end {time.monotonic()}\\n')\n", encoding="utf-8")
+    import sys
+
+    voice = Announcer(f"{sys.executable} {engine}")
+    voice.say(announcement_text("А-001", 1))
+    voice.say(announcement_text("Б-002", 2))
+    assert voice.wait(10)
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert [ln.split()[0] for ln in lines] == ["start", "end", "start", "end"]
+    (_, s1, *t1), (_, e1), (_, s2, *t2), (_, e2) = (ln.split(" ", 2) if ln.startswith("start") else ln.split()
+                                                    for ln in lines)
+    assert float(e1) <= float(s2)  # the second waits for the first
+    assert t1 == ["Талон А один, окно один."] and t2 == ["Талон Бэ два, окно два."]
+    voice.close()

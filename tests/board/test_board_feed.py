@@ -82,3 +82,30 @@ def test_waiting_counts_per_service_follow_the_queue(board_service) -> None:  # 
     svc.issue_ticket("b2b-billing", channel="api")
     waiting = {w.prefix: w.waiting for w in feed.poll().waiting}
     assert waiting["А"] == 2 and waiting["Д"] == 1 and waiting["Б"] == 0
+
+
+def test_the_feed_works_on_both_databases_without_repeating_a_call(service) -> None:  # noqa: ANN001
+    # PostgreSQL has no "changed?" token: every poll reads by id, and still nothing repeats.
+    from tests.conftest import staff
+
+    staff(service, 1, 2)
+    feed = feed_for(service)
+    feed.poll()
+    a = call(service, 1)
+    b = call(service, 2)
+    assert [c.code for c in feed.poll().calls] == [a, b]
+    assert feed.poll().calls == () and feed.poll().calls == ()
+    service.recall(a, 1, "op1")
+    recall = feed.poll().calls
+    assert [(c.code, c.recall) for c in recall] == [(a, True)]
+
+
+def test_a_poll_that_fails_halfway_loses_no_call(board_service) -> None:  # noqa: ANN001
+    flaky = FlakyService(board_service)
+    feed = CallFeed(board_service.config, lambda: flaky)
+    feed.poll()
+    code = call(board_service, 1)
+    flaky.fail_on = {"waiting_counts"}  # the calls were read, then the connection dropped
+    assert feed.poll().online is False
+    flaky.fail_on = set()
+    assert [c.code for c in feed.poll().calls] == [code]
