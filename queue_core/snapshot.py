@@ -144,9 +144,10 @@ class SnapshotQueries:
 
     # --- helpers --------------------------------------------------------------------------------
     def _day_start(self):  # noqa: ANN202
-        from datetime import datetime, time
+        """Local midnight of today as a UTC instant (SQLite compares stored UTC text, so bind UTC)."""
+        from datetime import UTC, datetime, time
 
-        return datetime.combine(self.clock.today(), time(0), self.tz)
+        return datetime.combine(self.clock.today(), time(0), self.tz).astimezone(UTC)
 
     def _calls(self, s, query) -> list[CallShown]:  # noqa: ANN001
         query = query.where(TicketEvent.office_id == self.catalog.office_id,

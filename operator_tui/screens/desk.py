@@ -43,7 +43,7 @@ class DeskScreen(LiveScreen):
         yield DbBanner()
         yield VisitorPanel(self.config, id="desk-visitor")
         yield HallView(self.config, reprint=True)
-        yield KeyHints()
+        yield KeyHints(columns=4)
 
     # --- live data ----------------------------------------------------------------------------
     def load(self) -> QueueSnapshot | None:

@@ -20,7 +20,7 @@ class HallView(Horizontal):
     HallView { height: 1fr; }
     HallView > Vertical { height: 100%; }
     HallView #hall-left { width: 1fr; }
-    HallView #hall-right { width: 44; padding-left: 1; }
+    HallView #hall-right { width: 38; padding-left: 1; }
     HallView .section { text-style: bold; color: $accent; margin-top: 1; }
     HallView .section.-alarm { color: $error; }
     """
@@ -34,13 +34,12 @@ class HallView(Horizontal):
             yield Label("Окна", classes="section")
             yield WindowsTable(self.config, id="hall-windows")
             yield Label("Очереди по услугам", classes="section", id="hall-queues-title")
-            yield ServiceQueueTable(self.config, target=False, id="hall-services")
+            yield ServiceQueueTable(self.config, target=False, name_width=18, id="hall-services")
         with Vertical(id="hall-right"):
             yield from self.side()
             yield Label("Ждут дольше цели", classes="section", id="late-title")
             yield TicketsTable(self.config, id="hall-late")
-            title = "Сбои печати" + (" — F6 напечатать выбранный ещё раз" if self.reprint else "")
-            yield Label(title, classes="section", id="faults-title")
+            yield Label("Сбои печати", classes="section", id="faults-title")
             yield TicketsTable(self.config, selectable=self.reprint, id="hall-faults")
 
     def side(self) -> ComposeResult:
@@ -61,8 +60,7 @@ class HallView(Horizontal):
         if not snap.print_faults:
             faults.update("Сбоев печати нет")
         else:
-            faults.update(f"Сбои печати: {len(snap.print_faults)}" + (" — F6 напечатать выбранный ещё раз"
-                                                                       if self.reprint else ""))
+            faults.update(f"Сбои печати: {len(snap.print_faults)}" + (" (F6 — напечатать)" if self.reprint else ""))
 
     @property
     def faults(self) -> TicketsTable:

@@ -45,12 +45,12 @@ def short_header(name: str) -> str:
 class ServiceQueueTable(DataTable):
     """Waiting visitors per service: by category, the longest wait (red past the target)."""
 
-    DEFAULT_CSS = "ServiceQueueTable { height: auto; max-height: 100%; }"
+    DEFAULT_CSS = "ServiceQueueTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
     def __init__(self, config: Config, services: Sequence[str] | None = None, *, target: bool = True,
-                 **kwargs) -> None:  # noqa: ANN003
+                 name_width: int = 40, **kwargs) -> None:  # noqa: ANN003
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)
-        self.config, self.target = config, target
+        self.config, self.target, self.name_width = config, target, name_width
         self.only = list(services) if services is not None else None
         self.categories = sorted(config.categories, key=lambda c: (not c.out_of_turn, -c.priority))
 
@@ -74,8 +74,9 @@ class ServiceQueueTable(DataTable):
             for c in self.categories:
                 n = sq.by_category.get(c.id, 0)
                 cats.append(Text(str(n), style="bold" if n and c.priority else "") if n else Text("·", style="dim"))
+            name = sq.name if len(sq.name) <= self.name_width else sq.name[: self.name_width - 1] + "…"
             rows.append((sq.service, (
-                f"{sq.prefix} {sq.name}",
+                f"{sq.prefix} {name}",
                 Text(str(sq.waiting), style="bold"),
                 *cats,
                 Text(minutes(longest) if sq.waiting else "—", style="bold white on red" if late else ""),
@@ -98,9 +99,9 @@ def window_state_text(w: WindowState, now: datetime) -> Text:
 
 
 class WindowsTable(DataTable):
-    """Every window: who works there, their state and current ticket."""
+    """Every window: who works there, their state and current ticket (with its category, if any)."""
 
-    DEFAULT_CSS = "WindowsTable { height: auto; max-height: 100%; }"
+    DEFAULT_CSS = "WindowsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
     def __init__(self, config: Config, **kwargs) -> None:  # noqa: ANN003
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)
@@ -108,25 +109,24 @@ class WindowsTable(DataTable):
 
     def on_mount(self) -> None:
         for label, key in (("Окно", "window"), ("Оператор", "operator"), ("Состояние", "state"),
-                           ("Талон", "ticket"), ("Услуга", "service"), ("Категория", "category")):
+                           ("Талон", "ticket")):
             self.add_column(label, key=key)
 
     def show(self, windows: Sequence[WindowState], now: datetime) -> None:
         rows = []
         for w in windows:
             t = w.current
-            rows.append((str(w.number), (
-                w.title, w.operator_name or "—", window_state_text(w, now),
-                Text(t.code, style="bold") if t else "—",
-                t.service_name if t else "", category_label(self.config, t.category) if t and t.category != "regular" else "",
-            )))
+            ticket = Text(t.code, style="bold") if t else Text("—")
+            if t and t.category != "regular":
+                ticket.append(f" {short_header(category_label(self.config, t.category))}", style="yellow")
+            rows.append((str(w.number), (w.title, w.operator_name or "—", window_state_text(w, now), ticket)))
         sync_rows(self, rows)
 
 
 class TicketsTable(DataTable):
     """A list of tickets (waiting past target, print faults): code, category, issued, waiting."""
 
-    DEFAULT_CSS = "TicketsTable { height: auto; max-height: 100%; }"
+    DEFAULT_CSS = "TicketsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
     def __init__(self, config: Config, *, selectable: bool = False, **kwargs) -> None:  # noqa: ANN003
         super().__init__(cursor_type="row" if selectable else "none", zebra_stripes=True, **kwargs)

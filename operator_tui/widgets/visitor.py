@@ -97,5 +97,6 @@ class VisitorPanel(Vertical):
         self.query_one("#visitor-reason", Label).update(Text.assemble(("Почему он: ", "dim"), reason or "—"))
         if ticket.category_claimed:
             doc = category_document(self.config, ticket.category) or "документ, подтверждающий категорию"
+            doc = doc.removeprefix("Покажите в окне ")
             self.query_one("#verify-text", Label).update(
-                Text.assemble(("Проверьте документ. ", "bold"), doc.removeprefix("Покажите в окне ")))
+                Text.assemble(("Проверьте документ: ", "bold"), doc))
