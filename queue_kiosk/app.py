@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from queue_core import open_service
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import StorageError, TalonError, TicketInfo
+from queue_core.domain import OfficeClosed, StorageError, TalonError, TicketInfo
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.screens.home import HomeScreen
 from queue_kiosk.screens.out_of_service import OutOfServiceScreen
@@ -78,6 +78,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.tick_s = tick_s
         self.retry_s = retry_s
         self.is_down = False
+        self.issuing = False  # one ticket at a time: a double tap never issues two
         self._last_input = self.clock.now()
         self._retry_timer = None
 
@@ -124,6 +125,74 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         while len(self.screen_stack) > 1:
             self.pop_screen()
+
+    # --- issuing and printing: owned by the app, so no screen change can lose a ticket ------------
+    def issue(self, service_id: str, category_id: str) -> bool:
+        """Start issuing a kiosk ticket; False (and nothing happens) while another is under way."""
+        if self.issuing:
+            return False
+        self.issuing = True
+        self._issue(service_id, category_id)
+        return True
+
+    @work(thread=True, exit_on_error=False, group="issue")
+    def _issue(self, service_id: str, category_id: str) -> None:
+        try:
+            if self.service is None:
+                raise StorageError("нет соединения с базой данных")
+            ticket = self.service.issue_ticket(service_id, category_id, channel="kiosk")
+        except StorageError as e:
+            log.warning("kiosk: ticket not issued, database unreachable: %s", e)
+            self.call_from_thread(self._not_issued, None)
+        except OfficeClosed:
+            self.call_from_thread(self._not_issued, "")
+        except TalonError as e:  # e.g. a service removed from the config meanwhile
+            self.call_from_thread(self._not_issued, str(e))
+        except Exception:
+            log.exception("kiosk: issuing a ticket failed")
+            self.call_from_thread(self._not_issued, "Не получилось выдать талон. Обратитесь к информатору.")
+            raise
+        else:
+            log.info("kiosk: issued %s (%s, %s)", ticket.code, ticket.service, ticket.category)
+            self.call_from_thread(self.show_ticket, ticket)
+
+    def _not_issued(self, text: str | None) -> None:
+        """``None``: the database is down; ``""``: the office has just closed; else a message."""
+        self.issuing = False
+        if text is None:
+            self.database_down()
+            return
+        self.go_home()
+        if text:
+            self.notify(text, severity="error", timeout=8)
+
+    def show_ticket(self, ticket: TicketInfo) -> None:
+        """Show a ticket just issued over the home screen, and print it."""
+        from queue_kiosk.screens.ticket import TicketScreen
+
+        self.issuing = False
+        self.go_home()
+        self.push_screen(TicketScreen(ticket))
+        self._print(ticket)
+
+    @work(thread=True, exit_on_error=False, group="print")
+    def _print(self, ticket: TicketInfo) -> None:
+        try:
+            outcome = self.printer(self.service, ticket, self.config)
+            ok, text = outcome.ok, outcome.message_ru
+        except Exception as e:  # noqa: BLE001 - whatever broke, the visitor still gets the number
+            log.exception("kiosk: printing %s failed unexpectedly", ticket.code)
+            ok, text = False, f"ошибка принтера ({type(e).__name__})"
+        if not ok:
+            log.warning("kiosk: ticket %s not printed: %s", ticket.code, text)
+        self.call_from_thread(self._printed, ticket, ok, text)
+
+    def _printed(self, ticket: TicketInfo, ok: bool, text: str) -> None:
+        from queue_kiosk.screens.ticket import TicketScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TicketScreen) and screen.ticket.id == ticket.id:
+                screen.show_print_result(ok, text)
 
     # --- the database: connect, lose, recover --------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")

@@ -25,7 +25,11 @@ class KioskScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._shown = time.monotonic()
+        self._up = False
         self.countdown_from: datetime | None = None
+
+    def on_mount(self) -> None:  # Textual calls this as well as a subclass's own on_mount
+        self._up = True
 
     def on_screen_resume(self) -> None:
         self._shown = time.monotonic()
@@ -36,5 +40,6 @@ class KioskScreen(Screen):
 
     def accepts_input(self) -> bool:
         """False for a moment after the screen appears: the second tap of a double tap (or a
-        finger left on the glass) must not press the button that took the first one's place."""
-        return time.monotonic() - self._shown >= self.app.tap_guard_s
+        finger left on the glass) must not press the button that took the first one's place;
+        nor may a key reach a screen whose buttons are not there yet."""
+        return self._up and time.monotonic() - self._shown >= self.app.tap_guard_s

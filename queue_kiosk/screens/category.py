@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import logging
-
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Button, Static
 
 from queue_core.config import CategoryConfig
-from queue_core.domain import DomainError, OfficeClosed, StorageError, TicketInfo
 from queue_kiosk.screens.base import KioskScreen
-
-log = logging.getLogger(__name__)
 
 
 class CategoryScreen(KioskScreen):
     """Regular queue or a priority category (from the config); a tap issues the ticket.
 
-    Every button is disabled the moment one is pressed and stays so while the worker
-    runs: a double tap never issues two tickets.
+    Every button is disabled the moment one is pressed, and the app issues one ticket
+    at a time (``KioskApp.issue``): a double tap never issues two tickets.
     """
 
     BINDINGS = [
         *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
         Binding("escape,backspace,0", "back", show=False),
     ]
-
-    class Issued(Message):
-        def __init__(self, ticket: TicketInfo) -> None:
-            super().__init__()
-            self.ticket = ticket
-
-    class Refused(Message):
-        def __init__(self, text: str, closed: bool) -> None:
-            super().__init__()
-            self.text, self.closed = text, closed
 
     def __init__(self, service_id: str) -> None:
         super().__init__()
@@ -52,8 +36,8 @@ class CategoryScreen(KioskScreen):
         return sorted(cats, key=lambda c: (c.id != "regular", -int(c.out_of_turn), -c.priority))
 
     @property
-    def idle_after_s(self) -> float:
-        return self.app.config.kiosk.idle_reset_s
+    def idle_after_s(self) -> float | None:
+        return None if self.issuing else self.app.config.kiosk.idle_reset_s
 
     def compose(self) -> ComposeResult:
         service = self.app.config.service(self.service_id)
@@ -86,40 +70,11 @@ class CategoryScreen(KioskScreen):
             self.app.go_home()
 
     def _issue(self, category_id: str) -> None:
-        if self.issuing or not self.accepts_input():
+        if self.issuing or not self.accepts_input() or self.app.screen is not self:
             return
+        if not self.app.issue(self.service_id, category_id):
+            return  # another ticket is being issued right now
         self.issuing = True
         for button in self.query(Button).results(Button):
             button.disabled = True
         self.query_one("#status", Static).update("Выдаём талон…")
-        self.issue(category_id)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="issue")
-    def issue(self, category_id: str) -> None:
-        svc = self.app.service
-        try:
-            if svc is None:
-                raise StorageError("нет соединения с базой данных")
-            ticket = svc.issue_ticket(self.service_id, category_id, channel="kiosk")
-        except StorageError as e:
-            log.warning("kiosk: ticket not issued, database unreachable: %s", e)
-            self.app.call_from_thread(self.app.database_down)
-            return
-        except OfficeClosed as e:
-            self.post_message(self.Refused(str(e), closed=True))
-            return
-        except DomainError as e:  # e.g. a service removed from the config meanwhile
-            self.post_message(self.Refused(str(e), closed=False))
-            return
-        log.info("kiosk: issued %s (%s, %s)", ticket.code, ticket.service, ticket.category)
-        self.post_message(self.Issued(ticket))
-
-    def on_category_screen_issued(self, message: Issued) -> None:
-        from queue_kiosk.screens.ticket import TicketScreen
-
-        self.app.switch_screen(TicketScreen(message.ticket))
-
-    def on_category_screen_refused(self, message: Refused) -> None:
-        self.app.go_home()
-        if not message.closed:
-            self.app.notify(message.text, severity="error", timeout=8)

@@ -81,7 +81,6 @@ class HomeScreen(KioskScreen):
         self.load_counts()
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self._changed_token = None  # we may have just issued a ticket: read the counts again
         self._state = None
         self.refresh_state()
@@ -146,7 +145,7 @@ class HomeScreen(KioskScreen):
 
     def _choose(self, service_id: str) -> None:
         svc = self.app.service
-        if not self.accepts_input() or svc is None or not svc.is_open():
+        if not self.accepts_input() or self.app.screen is not self or svc is None or not svc.is_open():
             return
         from queue_kiosk.screens.category import CategoryScreen
 

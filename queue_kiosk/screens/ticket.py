@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Static
 
 from queue_core.domain import TicketInfo
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.widgets.big_text import BigText
 from queue_kiosk.widgets.qr import QrCode
-
-log = logging.getLogger(__name__)
 
 
 def wait_text(ticket: TicketInfo) -> str:
@@ -30,22 +26,19 @@ def wait_text(ticket: TicketInfo) -> str:
 
 
 class TicketScreen(KioskScreen):
-    """Shows the ticket and prints it in a worker.
+    """Shows a ticket the app has just issued and is printing (``KioskApp.show_ticket``).
 
     After printing the screen stays ``kiosk.ticket_screen_s`` seconds (a tap returns
     home sooner); after a printer fault it stays ``kiosk.fault_screen_s`` with the QR code
     and asks the visitor to remember the number. Taps are ignored while printing.
     """
 
-    class Printed(Message):
-        def __init__(self, ok: bool, message_ru: str) -> None:
-            super().__init__()
-            self.ok, self.message_ru = ok, message_ru
-
     def __init__(self, ticket: TicketInfo) -> None:
         super().__init__()
         self.ticket = ticket
         self.print_state = "printing"  # printing | printed | failed
+        self._result: tuple[bool, str] | None = None
+        self._mounted = False
 
     @property
     def idle_after_s(self) -> float | None:
@@ -83,31 +76,25 @@ class TicketScreen(KioskScreen):
         return qr_payload(cfg.printer.qr_url_template, cfg.office.code, t.day.isoformat(), t.code, t.id)
 
     def on_mount(self) -> None:
-        self.print_ticket()
+        self._mounted = True
+        if self._result is not None:
+            self.show_print_result(*self._result)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="print")
-    def print_ticket(self) -> None:
-        try:
-            outcome = self.app.printer(self.app.service, self.ticket, self.app.config)
-            ok, text = outcome.ok, outcome.message_ru
-        except Exception as e:  # noqa: BLE001 - whatever broke, the visitor still gets the number
-            log.exception("kiosk: printing %s failed unexpectedly", self.ticket.code)
-            ok, text = False, f"ошибка принтера ({type(e).__name__})"
-        if not ok:
-            log.warning("kiosk: ticket %s not printed: %s", self.ticket.code, text)
-        self.post_message(self.Printed(ok, text))
-
-    def on_ticket_screen_printed(self, message: Printed) -> None:
-        self.print_state = "printed" if message.ok else "failed"
+    def show_print_result(self, ok: bool, message_ru: str) -> None:
+        """The printer is done: «Возьмите талон», or what to do without a paper ticket."""
+        self._result = (ok, message_ru)
+        if not self._mounted:
+            return  # a very fast printer: shown once the screen is up
+        self.print_state = "printed" if ok else "failed"
         self.countdown_from = self.app.clock.now()
         self._shown = time.monotonic()  # the guard against a stray tap starts again
-        self.set_class(not message.ok, "-fault")
+        self.set_class(not ok, "-fault")
         status = self.query_one("#print-status", Static)
-        if message.ok:
+        if ok:
             status.update("Возьмите талон")
             hint = "Коснитесь экрана, чтобы вернуться"
         else:
-            status.update(f"Талон не напечатан: {message.message_ru.rstrip('.')}.\n"
+            status.update(f"Талон не напечатан: {message_ru.rstrip('.')}.\n"
                           f"Запомните номер {self.ticket.code}"
                           + (" или сфотографируйте QR-код" if self.query("#qr") else "")
                           + " и подойдите к информатору.")

@@ -14,7 +14,7 @@ from queue_core import FixedClock, open_service
 from queue_core.config import Config
 from queue_core.domain import StorageError, TicketInfo
 from queue_kiosk.app import KioskApp, build_app
-from tests.conftest import MONDAY_9, OMSK, make_config
+from tests.conftest import OMSK, make_config
 
 
 class RecordingPrinter:
@@ -69,11 +69,6 @@ class FlakyService:
 @pytest.fixture
 def kiosk_config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_9, OMSK)
 
 
 @pytest.fixture
