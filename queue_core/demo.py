@@ -270,7 +270,7 @@ class _Office:
         for w in self.windows.values():
             if w.state == "idle" and service in w.services:
                 w.state = "waking"
-                self._later(0, self._next, w)
+                self._later(self.rng.uniform(3, 25), self._next, w)  # the operator notices the queue
 
     def _patience(self, v: _Visitor) -> None:
         if v.status != "waiting" or v.gone:

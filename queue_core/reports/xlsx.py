@@ -77,7 +77,7 @@ def _group_sheet(ws, f: _Formats, title: str, rows: list[tuple[str, Metrics]]) -
     ws.write_row(0, 0, [title] + [c[0] for c in COLUMNS], f.header)
     ws.set_row(0, 45)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, len(COLUMNS), 13)
+    ws.set_column(1, len(COLUMNS), 15)
     for r, (label, m) in enumerate(rows, 1):
         is_total = r == len(rows)
         ws.write_string(r, 0, label, f.total if is_total else None)
@@ -108,7 +108,7 @@ def _chart(wb, ws, kind: str, title: str, last: int, series: list[tuple[int, str
 
 def _summary(wb, f: _Formats, report: Report) -> None:  # noqa: ANN001
     ws = wb.add_worksheet("Итоги")
-    ws.set_column(0, 0, 62)
+    ws.set_column(0, 0, 78)
     ws.set_column(1, 1, 16)
     t, o, a = report.total, report.out_of_turn, report.priority_audit
     ws.write(0, 0, f"Отчёт о работе электронной очереди: {report.office_name}", f.title)

@@ -11,8 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from tests.conftest import OMSK, staff
+from queue_core import FixedClock, open_service
 from queue_core.reports import compute_report
+from tests.conftest import MONDAY_9, OMSK, PG_URL, PgSchema, _backends, make_config, staff
 
 DAY = date(2025, 10, 6)
 
@@ -165,10 +166,22 @@ OUT_OF_TURN = {"count": 5, "verified": 4, "declined": 1, "called": 5, "served": 
                "target_base": 5, "within_target_pct": 100.0}
 
 
-@pytest.fixture
-def day_report(service, clock):  # noqa: ANN001, ANN201
-    build_day(service, clock)
-    return compute_report(service, "2025-10-06", by=["service", "category", "hour", "window", "operator", "day"])
+@pytest.fixture(scope="module", params=_backends())
+def day_report(request, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The day is built once per backend (SQLite, PostgreSQL) and read by every test below."""
+    if request.param == "postgres" and not PG_URL:
+        pytest.skip("TALON_TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
+    schema = PgSchema(PG_URL) if request.param == "postgres" else None
+    tmp = tmp_path_factory.mktemp("day")
+    clock = FixedClock(MONDAY_9, OMSK)
+    svc = open_service(make_config(tmp, schema.url if schema else None), clock, auto_upgrade=True)
+    try:
+        build_day(svc, clock)
+        yield compute_report(svc, "2025-10-06", by=["service", "category", "hour", "window", "operator", "day"])
+    finally:
+        svc.db.dispose()
+        if schema:
+            schema.drop()
 
 
 def test_every_metric_of_the_day_is_what_the_definitions_say(day_report) -> None:  # noqa: ANN001
