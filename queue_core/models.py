@@ -89,9 +89,11 @@ class Operator(SQLModel, table=True):
 
 class Ticket(SQLModel, table=True):
     __table_args__ = (
-        sa.UniqueConstraint("office_id", "day", "service_id", "number"),
+        # The safety net under the daily counter. A redirected ticket keeps its code in another
+        # service's queue, so uniqueness is per code (prefixes are unique per office), not per service.
+        sa.UniqueConstraint("office_id", "day", "code"),
         sa.Index("ix_ticket_office_status_day", "office_id", "status", "day"),
-        sa.Index("ix_ticket_office_day_code", "office_id", "day", "code"),
+        sa.Index("ix_ticket_window_day", "window_id", "day"),
     )
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id")

@@ -249,3 +249,22 @@ def test_the_estimate_counts_people_ahead_and_open_windows(office, frozen) -> No
     assert svo.position == 0
     est = office.estimate_wait("payments")
     assert est.people_ahead == 6
+
+
+def test_a_redirected_code_never_collides_with_the_target_services_numbers(office, frozen) -> None:  # noqa: ANN001
+    staff(office, 1, 3)
+    a = office.issue_ticket("payments")  # А-001
+    frozen.tick(60)
+    b = office.issue_ticket("recalc")  # Б-001: the same number in the target service
+    frozen.tick(60)
+    office.call_next(1, "op1")
+    frozen.tick(60)
+    office.redirect(a.code, 1, "op1", "recalc", "back")
+    more = [office.issue_ticket("recalc").code for _ in range(2)]  # the counter goes on: Б-002, Б-003
+    assert (b.code, more) == ("Б-001", ["Б-002", "Б-003"])
+    moved = office.ticket(a.code)
+    assert (moved.code, moved.service, moved.status) == ("А-001", "recalc", TicketStatus.WAITING)
+    served = [office.call_next(3, "op3").ticket.code]
+    office.finish(served[0], 3, "op3")
+    served.append(office.call_next(3, "op3").ticket.code)
+    assert served == ["Б-001", "А-001"]  # back of the recalc queue: after Б-001, before Б-002

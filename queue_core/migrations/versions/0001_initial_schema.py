@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 16:08:59.741382
+Create Date: 2026-11-28 16:57:58.727840
 """
 from alembic import op
 import sqlalchemy as sa
@@ -135,11 +135,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_ticket_service_id_service')),
     sa.ForeignKeyConstraint(['window_id'], ['window.id'], name=op.f('fk_ticket_window_id_window')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
-    sa.UniqueConstraint('office_id', 'day', 'service_id', 'number', name=op.f('uq_ticket_office_id_day_service_id_number'))
+    sa.UniqueConstraint('office_id', 'day', 'code', name=op.f('uq_ticket_office_id_day_code'))
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_office_day_code', ['office_id', 'day', 'code'], unique=False)
         batch_op.create_index('ix_ticket_office_status_day', ['office_id', 'status', 'day'], unique=False)
+        batch_op.create_index('ix_ticket_window_day', ['window_id', 'day'], unique=False)
 
     op.create_table('window_service',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -202,8 +202,8 @@ def downgrade() -> None:
     op.drop_table('shift_pause')
     op.drop_table('window_service')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_window_day')
         batch_op.drop_index('ix_ticket_office_status_day')
-        batch_op.drop_index('ix_ticket_office_day_code')
 
     op.drop_table('ticket')
     with op.batch_alter_table('operator_shift', schema=None) as batch_op:
