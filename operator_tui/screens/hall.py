@@ -54,7 +54,10 @@ class HallScreen(LiveScreen):
             f"Ожидание, среднее: {duration(k.wait_mean_s)}\n"
             f"медиана: {duration(k.wait_median_s)} · макс.: {duration(k.wait_max_s)}\n"
             f"В пределах цели: {pct}\n"
-            f"Участники СВО: {k.svo_called}, макс. ожидание {duration(k.svo_wait_max_s)}")
+            f"Участники СВО: {k.svo_called}, макс. ожидание {duration(k.svo_wait_max_s)}\n"
+            f"За неделю: вызвано {k.week_called}, ожидание {duration(k.week_wait_mean_s)}, "
+            f"в пределах цели {'—' if k.week_within_target_pct is None else f'{k.week_within_target_pct:.0f} %'}, "
+            f"СВО {k.week_svo}")
         spark = self.query_one("#waits-by-hour", Sparkline)
         spark.data = [m for _, m in k.wait_by_hour] or [0.0]
         if k.wait_by_hour:
