@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,9 +89,12 @@ def qr_image(payload: str, width_dots: int) -> "Image":
     return strip
 
 
+_STDOUT_SWAP = threading.Lock()  # redirect_stdout swaps a process-wide global: one thread at a time
+
+
 def _send_image(p, img: "Image") -> None:
     # escpos prints a notice to stdout for profiles of unknown width; keep it off the TUI
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _STDOUT_SWAP, contextlib.redirect_stdout(io.StringIO()):
         try:
             p.image(img, impl="bitImageRaster")
         except escpos().exceptions.ImageWidthError as e:

@@ -22,6 +22,7 @@ from .domain import (
     AT_WINDOW, BadArgument, CallResult, CallRule, DomainError, EventKind, NotFound, OfficeClosed, TicketInfo,
     TicketStatus, WaitEstimate,
 )
+from .fastissue import FastIssue
 from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
 from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
 from .snapshot import SnapshotQueries
@@ -44,6 +45,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             self.catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
         self._expired_through: date | None = None
         self._service_time_cache: dict[int, tuple[datetime, float]] = {}
+        self._fast_issue = FastIssue(self)
 
     # --- office hours -------------------------------------------------------------------------
     def is_open(self, at: datetime | None = None, *, for_kiosk: bool = True) -> bool:
@@ -72,28 +74,33 @@ class QueueService(StaffUseCases, SnapshotQueries):
             raise DomainError(f"Неизвестный канал выдачи «{channel}»")
         if channel == "kiosk" and not self.is_open():
             raise OfficeClosed(f"Талоны на сегодня больше не выдаются. Часы работы: {self.config.office.hours_text()}")
-        now = self.clock.now()
+        if channel != "informator" and self._expired_through == self.clock.today():
+            return self._fast_issue.issue(svc, cat, channel, self._mean_service_min_cached(svc.id))
         with self.db.write() as s:
             self._expire_past_days(s)
             operator_id = window_id = None
             if channel == "informator":
                 shift = self._shift(s, window, login)
                 operator_id, window_id = shift.operator_id, shift.window_id
-            ticket = self._insert_ticket(s, svc.id, cat.id, channel, now)
+            ticket = self._insert_ticket(s, svc.id, cat.id, channel)
+            now = ticket.issued_at
             verified_here = cat.verify and channel == "informator"
             ticket.category_claimed = cat.verify and not verified_here
-            self._event(s, ticket, EventKind.ISSUED, window_id=window_id, operator_id=operator_id,
+            self._event(s, ticket, EventKind.ISSUED, window_id=window_id, operator_id=operator_id, at=now,
                         channel=channel, service=svc.slug, category=cat.slug)
             if verified_here:
                 ticket.category_verified_by, ticket.category_verified_at = operator_id, now
-                self._event(s, ticket, EventKind.CATEGORY_VERIFIED, window_id=window_id,
+                self._event(s, ticket, EventKind.CATEGORY_VERIFIED, window_id=window_id, at=now,
                             operator_id=operator_id, category=cat.slug, at_issue=True)
             return self._info(s, ticket, with_estimate=True)
 
     def _insert_ticket(self, s: Session, service_id: int, category_id: int, channel: str,
-                       now: datetime) -> Ticket:
+                       now: datetime | None = None) -> Ticket:
+        """Number and insert a ticket. Without ``now`` the issue instant is read after the counter
+        row is taken, so a ticket's number and its issue time agree even under concurrent kiosks."""
         day = self.clock.today()
         number = self._next_number(s, day, service_id)
+        now = now or self.clock.now()
         prefix = self.catalog.service_by_id[service_id].prefix
         ticket = Ticket(office_id=self.catalog.office_id, day=day, service_id=service_id,
                         category_id=category_id, number=number,
@@ -402,8 +409,12 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def _ticket(self, s: Session, ref: str | int, *, lock: bool = True) -> Ticket:
         """Today's ticket by code (``А-015``, ``а15``) or any ticket by id; locked for update."""
         q = select(Ticket).where(Ticket.office_id == self.catalog.office_id)
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            q = q.where(Ticket.id == int(ref))
+        if isinstance(ref, str) and re.fullmatch(r"[0-9]+", ref.strip()):
+            ref = int(ref.strip())
+        if isinstance(ref, int):
+            if not 0 < ref < 2**31:  # an id the database could not even hold
+                raise NotFound(f"Талон «{ref}» не найден")
+            q = q.where(Ticket.id == ref)
         else:
             m = _CODE_RE.match(ref or "")
             if not m:
@@ -418,8 +429,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
         return ticket
 
     def _event(self, s: Session, ticket: Ticket, kind: EventKind, *, window_id: int | None = None,
-               operator_id: int | None = None, **data: object) -> None:
-        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=self.clock.now(), office_id=ticket.office_id,
+               operator_id: int | None = None, at: datetime | None = None, **data: object) -> None:
+        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at or self.clock.now(), office_id=ticket.office_id,
                           window_id=window_id, operator_id=operator_id, data=data))
 
     def _service(self, slug: str):  # noqa: ANN202
@@ -495,6 +506,14 @@ class QueueService(StaffUseCases, SnapshotQueries):
             OperatorShift.paused_at.is_(None))).scalar() or 0
         return WaitEstimate(ahead, math.ceil(ahead * self._mean_service_min(s, service_id) / max(1, open_windows)))
 
+    def _mean_service_min_cached(self, service_id: int) -> float:
+        """:meth:`_mean_service_min` from its cache, or from a read transaction of its own."""
+        cached = self._service_time_cache.get(service_id)
+        if cached and timedelta(0) <= self.clock.now() - cached[0] < timedelta(minutes=5):
+            return cached[1]
+        with self.db.read() as s:
+            return self._mean_service_min(s, service_id)
+
     def _mean_service_min(self, s: Session, service_id: int) -> float:
         now = self.clock.now()
         cached = self._service_time_cache.get(service_id)
@@ -516,12 +535,14 @@ class QueueService(StaffUseCases, SnapshotQueries):
                       order_at: datetime, ticket_id: int | None) -> int:
         """Waiting tickets of the same service that the §4 order puts before this one (one COUNT)."""
         c = Category.__table__.c
-        tid = ticket_id if ticket_id is not None else 2**62  # a ticket not yet issued comes last
+        # A ticket not yet issued (ticket_id None) comes after every ticket of the same instant.
+        same_instant = Ticket.order_at == order_at if ticket_id is None else sa.and_(
+            Ticket.order_at == order_at, Ticket.id < ticket_id)
         ahead = sa.or_(
             sa.and_(c.out_of_turn, not out_of_turn),
             sa.and_(c.out_of_turn == out_of_turn, c.priority > priority),
             sa.and_(c.out_of_turn == out_of_turn, c.priority == priority, sa.or_(
-                Ticket.order_at < order_at, sa.and_(Ticket.order_at == order_at, Ticket.id < tid))),
+                Ticket.order_at < order_at, same_instant)),
         )
         q = (select(sa.func.count()).select_from(Ticket).join(Category, Category.id == Ticket.category_id)
              .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,

@@ -59,20 +59,47 @@ class Soak:
         svc.db.dispose()
         self.services = sorted({s for w in self.windows for s in SERVICES.get(w, SERVICES[1])})
 
-    def add(self, name: str, role: str, seconds: float, **extra: object) -> None:
+    @property
+    def go(self) -> Path:
+        return self.tmp / "go"
+
+    def begin(self, seconds: float, timeout: float = 120) -> float:
+        """Wait until every worker has opened the database, then let them run for ``seconds``."""
+        end = time.time() + timeout
+        while time.time() < end:
+            ready = [n for n in self.specs if '"op": "ready"' in self._log_text(n)]
+            dead = [n for n, p in self.procs.items() if p.poll() is not None]
+            if dead:
+                raise AssertionError({n: self.stderr(n) for n in dead})
+            if len(ready) == len(self.specs):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("workers did not start in time")
+        self.deadline = time.time() + seconds
+        tmp = self.tmp / "go.tmp"
+        tmp.write_text(str(self.deadline))
+        tmp.rename(self.go)
+        return self.deadline
+
+    def _log_text(self, name: str) -> str:
+        p = self.logs / f"{name}.jsonl"
+        return p.read_text(encoding="utf-8") if p.exists() else ""
+
+    def add(self, name: str, role: str, **extra: object) -> None:
         spec = dict(role=role, config=str(self.cfg), log=str(self.logs / f"{name}.jsonl"), seed=zlib.crc32(name.encode()),
-                    wall0=self.wall0, fake0=FAKE0, deadline=time.time() + seconds, services=self.services,
+                    wall0=self.wall0, fake0=FAKE0, go=str(self.go), services=self.services,
                     categories=CATEGORIES, p=WINDOW_P, **extra)
         self.specs[name] = spec
         self.start(name)
 
-    def kiosks(self, n: int, seconds: float, **extra: object) -> None:
+    def kiosks(self, n: int, **extra: object) -> None:
         for i in range(n):
-            self.add(f"kiosk{i}", "kiosk", seconds, **extra)
+            self.add(f"kiosk{i}", "kiosk", **extra)
 
-    def window_workers(self, seconds: float, **extra: object) -> None:
+    def window_workers(self, **extra: object) -> None:
         for w in self.windows:
-            self.add(f"window{w}", "window", seconds, window=w, login="info" if w == 0 else f"op{w}", **extra)
+            self.add(f"window{w}", "window", window=w, login="info" if w == 0 else f"op{w}", **extra)
 
     def start(self, name: str) -> None:
         spec = self.specs[name]

@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from queue_core import load_config, open_service
@@ -53,7 +54,6 @@ class Worker:
         self.log = Log(spec["log"])
         self.config = load_config(spec["config"])
         self.clock = ShiftedClock(spec["wall0"], spec["fake0"], self.config.office.timezone)
-        self.deadline = spec["deadline"]
         self.svc = None
         while self.svc is None:  # the database may be down when we (re)start
             try:
@@ -61,6 +61,17 @@ class Worker:
             except StorageError as e:
                 self.log.write(op="storage_error", where="open", msg=str(e), t=time.time())
                 time.sleep(0.3)
+        if spec.get("printer_ports"):  # import escpos and render once before the clock starts
+            from printer.render import render_job
+            from printer.ticket import sample_ticket_print
+
+            render_job(sample_ticket_print(self.config), self.config.printer)
+        # Start together: the test writes the deadline into the "go" file once every worker is ready.
+        self.log.write(op="ready", t=time.time())
+        go = Path(spec["go"])
+        while not go.exists():
+            time.sleep(0.05)
+        self.deadline = float(go.read_text())
 
     def act(self, op: str, fn, **extra: object):  # noqa: ANN001, ANN202
         """Run one use case; log it when committed, log a StorageError and return None."""
@@ -156,7 +167,7 @@ class Worker:
             return self.after(self.act("recall", lambda: self.svc.recall(t.id, w, login), window=w), t)
         if t.status == "called" and r < p["recall"] + p["no_show"]:
             return self.after(self.act("no_show", lambda: self.svc.no_show(t.id, w, login), window=w), t)
-        if r < p["recall"] + p["no_show"] + p["redirect"]:
+        if p["recall"] + p["no_show"] <= r < p["recall"] + p["no_show"] + p["redirect"]:
             to = self.rnd.choice([s for s in self.spec["services"] if s != t.service])
             res = self.act("redirect", lambda: self.svc.redirect(t.id, w, login, to), window=w, to=to)
             return self.after(res, t)
