@@ -457,6 +457,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Прервано", err=True)
         sys.exit(EXIT_REFUSED)
     except click.ClickException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a bare group (`talon ticket`): show what exists
+            click.echo(e.ctx.get_help())
+            sys.exit(0)
         click.echo(f"ошибка: {e.format_message()}", err=True)
         sys.exit(EXIT_USAGE if isinstance(e, click.UsageError) else e.exit_code)
     except ConfigError as e:
