@@ -75,6 +75,7 @@ class KioskApp(App[None], inherit_bindings=False):
             self._open_service, self.service = (lambda: service), service
         self.printer: Printer = printer or _production_printer
         self.tap_guard_s = tap_guard_s
+        self.last_input_time: float | None = None  # monotonic instant of the input being handled
         self.tick_s = tick_s
         self.retry_s = retry_s
         self.is_down = False
@@ -106,8 +107,11 @@ class KioskApp(App[None], inherit_bindings=False):
 
     # --- input and the idle reset --------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
+        if isinstance(event, events.Key | events.MouseDown | events.MouseUp):
             self._last_input = self.clock.now()
+            # when the finger touched (monotonic), not when we got round to it: the tap guard
+            # must hold even when the event loop is slow
+            self.last_input_time = event.time
         await super().on_event(event)
 
     def reset_if_idle(self) -> None:

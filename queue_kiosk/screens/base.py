@@ -42,4 +42,6 @@ class KioskScreen(Screen):
         """False for a moment after the screen appears: the second tap of a double tap (or a
         finger left on the glass) must not press the button that took the first one's place;
         nor may a key reach a screen whose buttons are not there yet."""
-        return self._up and time.monotonic() - self._shown >= self.app.tap_guard_s
+        touched = self.app.last_input_time
+        touched = time.monotonic() if touched is None else touched
+        return self._up and touched - self._shown >= self.app.tap_guard_s
