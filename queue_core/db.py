@@ -27,7 +27,8 @@ from .domain import StorageError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0001"  # keep in step with the newest file in migrations/versions
+HEAD_REVISION = "0001"
+OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
 BUSY_TIMEOUT_S = 10
 
 
@@ -142,12 +143,14 @@ class Database:
                 self._driver_lock.release()
 
     def lock_office(self, session: Session, office_id: int) -> None:
-        """Serialise the calls of one office for the rest of this transaction.
+        """Serialise what changes one office's queue (calls, issues, redirects, returns, declined
+        categories) for the rest of this transaction, so that event ids follow commit order and the
+        priority audit can replay the queue exactly.
 
         SQLite needs nothing: ``BEGIN IMMEDIATE`` already holds the only write lock.
         """
         if not self.is_sqlite:
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_300_000 + office_id})
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": OFFICE_LOCK_BASE + office_id})
 
     def changed(self) -> int | None:
         """A cheap "anything changed?" token for live screens (``PRAGMA data_version`` on SQLite).

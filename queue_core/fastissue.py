@@ -18,6 +18,7 @@ import re
 from datetime import UTC, date, datetime
 
 from .catalog import CategoryRow, ServiceRow
+from .db import OFFICE_LOCK_BASE
 from .domain import EventKind, TicketInfo, TicketStatus, WaitEstimate
 
 _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number) VALUES (:o, :day, :s, 1) "
@@ -90,6 +91,8 @@ class FastIssue:
         ahead_sql = self.ahead_sql(svc, cat)
         data = self._data(svc, cat, channel)
         with s.db.driver_write() as cur:
+            if not self.sqlite:  # the office lock (see Database.lock_office): queue entries commit in event-id order
+                cur.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": OFFICE_LOCK_BASE + office})
             cur.execute(self._counter, {"o": office, "day": day.isoformat() if self.sqlite else day, "s": svc.id})
             number = cur.fetchone()[0]
             now = s.clock.now().astimezone(UTC)  # after the counter row is ours: numbers and times agree

@@ -77,6 +77,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if channel != "informator" and self._expired_through == self.clock.today():
             return self._fast_issue.issue(svc, cat, channel, self._mean_service_min_cached(svc.id))
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
             self._expire_past_days(s)
             operator_id = window_id = None
             if channel == "informator":
@@ -285,6 +286,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if position not in ("front", "back"):
             raise DomainError("Позиция перенаправления: front или back")
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "перенаправить")
             old = self.catalog.service_by_id[ticket.service_id].slug
             self._requeue(ticket, position)
@@ -313,6 +315,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             if window is not None:
                 shift = self._shift(s, window, login)
                 ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
+            self.db.lock_office(s, self.catalog.office_id)
             ticket = self._ticket(s, ref)
             self._expect(ticket, (S.POSTPONED,), "вернуть в очередь")
             self._requeue(ticket, self.config.policy.return_position)
@@ -347,6 +350,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def decline_category(self, ref: str | int, window: int, login: str) -> TicketInfo:
         """No document: the ticket goes back to the queue as ``regular`` with its original time."""
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "отклонить категорию")
             if not ticket.category_claimed:
                 raise DomainError(f"У талона {ticket.code} нет категории, ожидающей проверки")

@@ -71,11 +71,6 @@ def test_postgres_connections_cut_mid_run_are_reported_and_recovered(backend: st
                                                                     tmp_path: Path) -> None:
     if not PG_URL:
         pytest.skip("TALON_TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
-    if not LONG:
-        # Open question (issue #8): one short run flagged a call that passed over a ticket whose
-        # issue was logged as committed 2.6 ms before the call began. Until it is explained (a
-        # visibility bug or the harness's cross-process timing), this test runs in the long form.
-        pytest.skip("long form only until the PostgreSQL outage audit finding is explained (TALON_SOAK_LONG=1)")
     outages = 30 if LONG else 3
     app_name = soak_url.rsplit("application_name=", 1)[1]
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
