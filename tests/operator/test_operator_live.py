@@ -104,7 +104,7 @@ async def test_a_lost_database_shows_a_banner_refuses_actions_and_recovers_by_it
             assert app.screen.query_one("VisitorPanel").has_class("-idle")
             (tmp_path / "away").rename(db_dir)  # back again
             assert await wait_until(pilot, lambda: not banner.shown)
-            assert "Связь с базой данных восстановлена" in notes(app)
+            assert await wait_until(pilot, lambda: "Связь с базой данных восстановлена" in notes(app))
             await pilot.press("f2")
             await settle(pilot)
             assert app.screen.query_one(BigCode).code == t.code
