@@ -27,7 +27,7 @@ from .domain import StorageError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
 BUSY_TIMEOUT_S = 10
 

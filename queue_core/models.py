@@ -179,3 +179,50 @@ class DailyCounter(SQLModel, table=True):
     day: date
     service_id: int = Field(foreign_key="service.id")
     last_number: int = 0
+
+
+class TicketFact(SQLModel, table=True):
+    """The §8 measures of one ticket of a closed office-day, written once when the day is rolled up
+    (:mod:`queue_core.reports.rollup`); reports read these instead of replaying the event log.
+
+    Derived data: every column is recomputed from ``ticket``/``ticket_event`` by the same SQL the
+    live report uses (:func:`queue_core.reports.facts.build_facts`)."""
+
+    __tablename__ = "ticket_fact"
+    __table_args__ = (sa.Index("ix_ticket_fact_day_office", "day", "office_id"),)
+    ticket_id: int = Field(primary_key=True, foreign_key="ticket.id")
+    office_id: int = Field(foreign_key="office.id")
+    day: date
+    hour: int
+    service_id: int
+    category_id: int
+    window_id: int | None = None
+    operator_id: int | None = None
+    status: str = Field(max_length=16)
+    wait_s: float | None = None
+    total_wait_s: float | None = None
+    service_s: float | None = None
+    walk_sum: float | None = None
+    walk_n: int = 0
+    redirected: int = 0
+    within: int | None = None
+    rating: int | None = None
+    oot: int = 0
+    verified: int = 0
+    declined: int = 0
+
+
+class AuditDay(SQLModel, table=True):
+    """The priority audit (§8) of one closed office-day, replayed from its event log when the day
+    was rolled up. Its presence marks the office-day as rolled up (its tickets are in ``ticket_fact``)."""
+
+    __tablename__ = "audit_day"
+    office_id: int = Field(primary_key=True, foreign_key="office.id")
+    day: date = Field(primary_key=True)
+    rolled_up_at: datetime = Field(sa_column=_utc(nullable=False))
+    tickets: int = 0
+    calls_by_rule: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    violations: int = 0
+    deviations: int = 0
+    exempt: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    findings: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))

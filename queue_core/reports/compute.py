@@ -6,15 +6,17 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..db import Database
 from ..domain import NotFound
-from ..models import Category, Office, Operator, Service, Window
+from ..models import Category, Office, Operator, Service, TicketFact, Window
+from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
-from .facts import Aggregate, aggregate, build_facts, drop_facts
+from .facts import build_facts, drop_facts, facts
 from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report
 from .period import Period, parse_period
+from .rollup import first_live_day, roll_up
 
 WEEKDAYS_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 SEGMENTS_RU = {"b2c": "Физические лица (B2C)", "b2b": "Юридические лица (B2B)"}
@@ -23,17 +25,21 @@ DEFAULT_GROUPINGS = ("service", "category", "day", "hour", "window", "operator")
 
 def compute_report(source, period: Period | str, office: str | None = None,  # noqa: ANN001
                    by: Iterable[str] = ("service",), *, audit: bool = True,
-                   progress: Callable[[str], None] | None = None, now: datetime | None = None) -> Report:
+                   progress: Callable[[str], None] | None = None, now: datetime | None = None,
+                   rollup: bool = True) -> Report:
     """Compute the report of ``period`` (a :class:`Period` or ``"2025Q4"``, ``"2025-10"``,
     ``"2025-10-06"``) for ``office`` (its code; None = every office in the database), with one table
     of groups per name in ``by`` (see :data:`~queue_core.reports.model.GROUPINGS`).
 
-    ``source`` is a :class:`~queue_core.service.QueueService` (its clock stamps the report) or a
-    :class:`~queue_core.db.Database`. One read transaction; the per-ticket facts are built once in a
-    temporary table and every grouping is a GROUP BY over it. ``audit=False`` skips the priority
-    audit (a replay of the event log in Python, the slowest part). ``progress`` is called with a
-    Russian step name before each step. Safe to call from a worker thread; returns frozen values.
-    Raises :class:`~queue_core.domain.NotFound` for an unknown office code.
+    ``source`` is a :class:`~queue_core.service.QueueService` (its clock stamps the report and says
+    which days are over) or a :class:`~queue_core.db.Database`. First the period's closed office-days
+    not rolled up yet are rolled up (:mod:`.rollup`; ``rollup=False`` skips this and computes them
+    live). Then one read transaction: the facts of rolled-up days are read from ``ticket_fact``,
+    those of open days built from the event log; every grouping is aggregated from them in memory
+    (:mod:`.aggregate`); the priority audit adds the stored audits of rolled-up days to a replay of
+    the others (``audit=False`` skips it). ``progress`` is called with a Russian step name before
+    each step. Safe to call from a worker thread; returns frozen values. Raises
+    :class:`~queue_core.domain.NotFound` for an unknown office code.
     """
     db: Database = source.db if hasattr(source, "db") else source
     if now is None:
@@ -46,28 +52,71 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
             raise ValueError(f"unknown grouping {name!r}; known: {', '.join(GROUPINGS)}")
     step = progress or (lambda _name: None)
     with db.read() as s:
+        office_id, office_name, tz = _office(s.connection(), office)
+    if rollup:
+        roll_up(db, period.start, period.end, office_id, now=now, progress=step)
+    with db.read() as s:
         conn = s.connection()
-        office_id, office_name, tz = _office(conn, office)
         step("Сбор талонов периода")
-        build_facts(conn, period.start, period.end, office_id)
-        try:
-            step("Итоги")
-            total = _metrics(aggregate(conn, None).get(None))
-            oot = _out_of_turn(aggregate(conn, None, only_oot=True).get(None))
-            labels = _Labels(conn, office_id)
-            groups: dict[str, tuple[Group, ...]] = {}
-            for name in by:
-                step(f"Группировка: {GROUPINGS[name].lower()}")
-                rows = aggregate(conn, name)
-                keys = sorted(rows, key=lambda k, n=name: labels.sort_key(n, k))
-                groups[name] = tuple(Group(_key(name, k), labels.label(name, k), _metrics(rows[k])) for k in keys)
-        finally:
-            drop_facts(conn)
+        fs = load_facts(conn, period.start, period.end, office_id, rolled_up=rollup)
+        step("Итоги")
+        total = _metrics(fs.aggregate(None).get(None))
+        oot = _out_of_turn(fs.only_out_of_turn().aggregate(None).get(None))
+        labels = _Labels(conn, office_id)
+        groups: dict[str, tuple[Group, ...]] = {}
+        for name in by:
+            step(f"Группировка: {GROUPINGS[name].lower()}")
+            rows = fs.aggregate(name, labels.key_of(name))
+            keys = sorted(rows, key=lambda k, n=name: labels.sort_key(n, k))
+            groups[name] = tuple(Group(_key(name, k), labels.label(name, k), _metrics(rows[k])) for k in keys)
         pa: PriorityAudit | None = None
         if audit:
             step("Аудит очерёдности")
-            pa = run_audit(conn, period.start, period.end, office_id)
+            pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup,
+                           live_from=first_live_day(conn, period.start, period.end, office_id) if rollup else period.start)
     return Report(period, office, office_name, now, total, groups, oot, pa, tz)
+
+
+def _day_number(is_sqlite: bool, day):  # noqa: ANN001, ANN202 - SQL expressions
+    """Days since 1970-01-01 of a DATE column (cheaper to carry than a date per ticket)."""
+    if is_sqlite:
+        return sa.cast(func.julianday(day) - 2440587.5, sa.Integer)
+    return sa.type_coerce(day - sa.cast(sa.literal("1970-01-01"), sa.Date), sa.Integer)
+
+
+def load_facts(conn: sa.Connection, start: date, end: date, office_id: int | None, *,
+               rolled_up: bool = True) -> FactSet:
+    """The per-ticket facts of the period: ``ticket_fact`` rows of rolled-up office-days (when
+    ``rolled_up``), the others built from the event log."""
+    is_sqlite = conn.dialect.name == "sqlite"
+
+    def load(table: sa.Table, *where) -> list:  # noqa: ANN002
+        c = table.c
+        q = select(*(c[n] for n in LOAD_COLUMNS[:-1]), packed_expression(c, _day_number(is_sqlite, c.day))).where(*where)
+        # Plain numbers only: the driver's own cursor, without a result row object per ticket.
+        sql = str(q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    rows: list = []
+    live_from = start
+    if rolled_up:
+        tf = TicketFact.__table__
+        mine = [tf.c.office_id == office_id] if office_id is not None else []
+        rows = load(tf, tf.c.day.between(start, end), *mine)
+        live_from = first_live_day(conn, start, end, office_id)
+    if live_from is not None and build_facts(conn, live_from, end, office_id, skip_rolled_up=rolled_up):
+        try:
+            rows += load(facts)
+        finally:
+            drop_facts(conn)
+    else:
+        drop_facts(conn)
+    return FactSet(rows)
 
 
 def _office(conn: sa.Connection, code: str | None) -> tuple[int | None, str, str]:
@@ -129,15 +178,27 @@ class _Labels:
 
     def __init__(self, conn: sa.Connection, office_id: int | None) -> None:
         sv, ct, wn, op, of = (m.__table__ for m in (Service, Category, Window, Operator, Office))
-        only = (lambda c: c == office_id) if office_id is not None else (lambda c: sa.true())
-        self.services = {slug: (name, order) for slug, name, order in conn.execute(
-            select(sv.c.slug, sv.c.name, sv.c.sort_order).where(only(sv.c.office_id)))}
-        self.categories = {slug: (name, -prio) for slug, name, prio in conn.execute(
-            select(ct.c.slug, ct.c.name, ct.c.priority))}
-        self.windows = {num: name for num, name in conn.execute(
-            select(wn.c.number, wn.c.name).where(only(wn.c.office_id)))}
-        self.operators = dict(conn.execute(select(op.c.login, op.c.full_name)).all())
-        self.offices = dict(conn.execute(select(of.c.code, of.c.name)).all())
+        services = conn.execute(select(sv.c.id, sv.c.slug, sv.c.name, sv.c.sort_order, sv.c.segment)).all()
+        self.services = {slug: (name, order) for _id, slug, name, order, _seg in services}
+        categories = conn.execute(select(ct.c.id, ct.c.slug, ct.c.name, ct.c.priority)).all()
+        self.categories = {slug: (name, -prio) for _id, slug, name, prio in categories}
+        windows = conn.execute(select(wn.c.id, wn.c.number, wn.c.name, wn.c.office_id)).all()
+        self.windows = {num: name for _id, num, name, oid in windows if office_id is None or oid == office_id}
+        operators = conn.execute(select(op.c.id, op.c.login, op.c.full_name)).all()
+        self.operators = {login: name for _id, login, name in operators}
+        offices = conn.execute(select(of.c.id, of.c.code, of.c.name)).all()
+        self.offices = {code: name for _id, code, name in offices}
+        # A group's key from the id stored on a fact (services and windows of several offices that
+        # share a slug or a number form one group).
+        self._by_id = {
+            "service": {i: slug for i, slug, *_ in services}, "segment": {i: seg for i, *_, seg in services},
+            "category": {i: slug for i, slug, *_ in categories}, "window": {i: num for i, num, *_ in windows},
+            "operator": {i: login for i, login, _ in operators}, "office": {i: code for i, code, _ in offices},
+        }
+
+    def key_of(self, name: str) -> Callable[[int], object] | None:
+        ids = self._by_id.get(name)
+        return None if ids is None else (lambda i: ids.get(i, i))
 
     def label(self, name: str, k: object) -> str:
         if k is None:

@@ -31,15 +31,16 @@ How each DESIGN.md §8 measure is read from the tables (interpretations written 
   first wait, spent as an out-of-turn ticket; within-target uses the ticket's last category (a
   declined claim is measured against the regular target of its service).
 
-Percentiles (median, p90) interpolate linearly between closest ranks (numpy's default): the database
-ranks the values per group with window functions and returns only the two neighbours of each rank.
+Percentiles (median, p90) interpolate linearly between closest ranks (numpy's default).
+
+The facts of a closed office-day are computed once and kept in ``ticket_fact`` (see
+:mod:`.rollup`); the facts of open days are built here, per report, into a temporary table of the
+same columns. Grouping and aggregation happen in :mod:`.aggregate`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,24 +49,17 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..domain import EventKind as K
 from ..domain import TicketStatus as S
-from ..models import Category, Office, Operator, Service, Ticket, TicketEvent, Window
+from ..models import AuditDay, Category, Office, Service, Ticket, TicketEvent, TicketFact
 
 ENTRY_KINDS = (K.ISSUED, K.REDIRECTED, K.RETURNED, K.CATEGORY_DECLINED)
 SEQ_KINDS = (*ENTRY_KINDS, K.CALLED, K.STARTED, K.CANCELLED, K.EXPIRED)
 FACTS_TABLE = "talon_report_facts"
 
 _md = sa.MetaData()
-facts = sa.Table(
-    FACTS_TABLE, _md,
-    sa.Column("id", sa.Integer), sa.Column("office", sa.String), sa.Column("day", sa.Date),
-    sa.Column("hour", sa.Integer), sa.Column("service", sa.String), sa.Column("segment", sa.String),
-    sa.Column("category", sa.String), sa.Column("window", sa.Integer), sa.Column("operator", sa.String),
-    sa.Column("status", sa.String), sa.Column("wait_s", sa.Float), sa.Column("total_wait_s", sa.Float),
-    sa.Column("service_s", sa.Float), sa.Column("walk_sum", sa.Float), sa.Column("walk_n", sa.Integer),
-    sa.Column("redirected", sa.Integer), sa.Column("within", sa.Integer), sa.Column("rating", sa.Integer),
-    sa.Column("oot", sa.Integer), sa.Column("verified", sa.Integer), sa.Column("declined", sa.Integer),
-    prefixes=["TEMPORARY"],
-)
+# The temporary per-ticket facts of a report's open days: the columns of ``ticket_fact``.
+facts = sa.Table(FACTS_TABLE, _md, *(sa.Column(c.name, c.type) for c in TicketFact.__table__.columns),
+                 prefixes=["TEMPORARY"])
+FACT_COLUMNS = tuple(c.name for c in facts.columns)
 
 
 def seconds(is_sqlite: bool, later, earlier):  # noqa: ANN001, ANN201 - SQL expressions
@@ -104,13 +98,21 @@ def _offset_segments(tz: ZoneInfo, start: date, end: date) -> list[tuple[date, d
     return out
 
 
-def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | None) -> int:
-    """Create the temporary per-ticket facts table for the period (one pass over tickets and their
-    events); returns the number of tickets. Drop it with :func:`drop_facts` in the same transaction."""
+def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | None, *,
+                days: list[date] | None = None, skip_rolled_up: bool = False) -> int:
+    """Create the temporary per-ticket facts table (columns of ``ticket_fact``) for the period (one
+    pass over tickets and their events); returns the number of tickets. ``days``: only these days of
+    the period; ``skip_rolled_up``: leave out office-days already in ``ticket_fact``/``audit_day``.
+    Drop it with :func:`drop_facts` in the same transaction."""
     is_sqlite = conn.dialect.name == "sqlite"
     t, e = Ticket.__table__, TicketEvent.__table__
-    sv, ct, wn, op, of = (m.__table__ for m in (Service, Category, Window, Operator, Office))
+    sv, ct, of = (m.__table__ for m in (Service, Category, Office))
     in_period = [t.c.day.between(start, end)] + ([t.c.office_id == office_id] if office_id is not None else [])
+    if days is not None:
+        in_period.append(t.c.day.in_(days))
+    if skip_rolled_up:
+        ad = AuditDay.__table__
+        in_period.append(~sa.exists().where(ad.c.office_id == t.c.office_id, ad.c.day == t.c.day))
 
     seq_window = dict(partition_by=e.c.ticket_id, order_by=e.c.id)
     seq = select(
@@ -142,8 +144,8 @@ def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | No
         (and_(ev.c.left_at.is_not(None), seconds(is_sqlite, ev.c.left_at, t.c.issued_at) > target), 0),
         else_=None)
     body = select(
-        t.c.id, of.c.code, t.c.day, _local_hour(is_sqlite, offices, start, end), sv.c.slug, sv.c.segment,
-        ct.c.slug, wn.c.number, op.c.login, t.c.status, wait, ev.c.total_wait,
+        t.c.id, t.c.office_id, t.c.day, _local_hour(is_sqlite, offices, start, end), t.c.service_id,
+        t.c.category_id, t.c.window_id, t.c.operator_id, t.c.status, wait, ev.c.total_wait,
         case((t.c.status == S.DONE, seconds(is_sqlite, t.c.finished_at, t.c.started_at))),
         ev.c.walk_sum, func.coalesce(ev.c.walk_n, 0),
         case((ev.c.redirects > 0, 1), else_=0), within, t.c.rating,
@@ -153,139 +155,16 @@ def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | No
     ).select_from(
         t.join(sv, sv.c.id == t.c.service_id).join(ct, ct.c.id == t.c.category_id)
         .join(of, of.c.id == t.c.office_id)
-        .outerjoin(wn, wn.c.id == t.c.window_id).outerjoin(op, op.c.id == t.c.operator_id)
         .outerjoin(ev, ev.c.ticket_id == t.c.id)
     ).where(*in_period)
     drop_facts(conn)
     facts.create(conn)
-    conn.execute(facts.insert().from_select([c.name for c in facts.columns], body))
+    conn.execute(facts.insert().from_select(list(FACT_COLUMNS), body))
     return conn.execute(select(func.count()).select_from(facts)).scalar_one()
 
 
 def drop_facts(conn: sa.Connection) -> None:
     facts.drop(conn, checkfirst=True)
-
-
-# --- aggregates -------------------------------------------------------------------------------
-KEY_COLUMNS = {"service": "service", "category": "category", "segment": "segment", "day": "day",
-               "hour": "hour", "window": "window", "operator": "operator", "office": "office"}
-
-
-@dataclass
-class Aggregate:
-    """Raw sums of one group, before they become :class:`~queue_core.reports.model.Metrics`."""
-
-    issued: int
-    called: int
-    served: int
-    no_show: int
-    cancelled: int
-    expired: int
-    redirected: int
-    wait_mean: float | None
-    wait_max: float | None
-    total_wait_mean: float | None
-    service_mean: float | None
-    walk_sum: float | None
-    walk_n: int
-    within: int
-    target_base: int
-    rating_count: int
-    rating_mean: float | None
-    rating_top2: int
-    oot_verified: int
-    oot_declined: int
-    wait_median: float | None = None
-    wait_p90: float | None = None
-    service_median: float | None = None
-
-
-def _n(v) -> int:  # noqa: ANN001
-    return int(v or 0)
-
-
-def aggregate(conn: sa.Connection, key: str | None, *, only_oot: bool = False) -> dict[object, Aggregate]:
-    """GROUP BY ``key`` (None = one group ``None``) over the facts table: counts, sums, means, max;
-    then the medians and p90 from :func:`percentiles`."""
-    f = facts.c
-    col = f[KEY_COLUMNS[key]] if key else None
-    status = {st: func.sum(case((f.status == st, 1), else_=0)) for st in (S.DONE, S.NO_SHOW, S.CANCELLED, S.EXPIRED)}
-    cols = [
-        func.count(), func.count(f.wait_s), status[S.DONE], status[S.NO_SHOW], status[S.CANCELLED],
-        status[S.EXPIRED], func.sum(f.redirected), func.avg(f.wait_s), func.max(f.wait_s),
-        func.avg(f.total_wait_s), func.avg(f.service_s), func.sum(f.walk_sum), func.sum(f.walk_n),
-        func.sum(f.within), func.count(f.within), func.count(f.rating), func.avg(f.rating),
-        func.sum(case((f.rating >= 4, 1), else_=0)), func.sum(f.verified), func.sum(f.declined),
-    ]
-    q = select(*([col] if col is not None else []), *cols).select_from(facts)
-    if only_oot:
-        q = q.where(f.oot == 1)
-    if col is not None:
-        q = q.group_by(col)
-    out: dict[object, Aggregate] = {}
-    for row in conn.execute(q):
-        k, vals = (row[0], row[1:]) if col is not None else (None, row)
-        if vals[0] == 0:
-            continue
-        (issued, called, served, no_show, cancelled, expired, redirected, wmean, wmax, twmean, smean, wsum,
-         wn, within, base, rcount, rmean, rtop, verified, declined) = vals
-        out[k] = Aggregate(_n(issued), _n(called), _n(served), _n(no_show), _n(cancelled), _n(expired),
-                           _n(redirected), _f(wmean), _f(wmax), _f(twmean), _f(smean), _f(wsum), _n(wn),
-                           _n(within), _n(base), _n(rcount), _f(rmean), _n(rtop), _n(verified), _n(declined))
-    for name, value, p in (("wait_median", f.wait_s, 0.5), ("wait_p90", f.wait_s, 0.9),
-                           ("service_median", f.service_s, 0.5)):
-        for k, v in percentiles(conn, col, value, p, only_oot=only_oot).items():
-            if k in out:
-                setattr(out[k], name, v)
-    return out
-
-
-def _f(v) -> float | None:  # noqa: ANN001
-    return None if v is None else float(v)
-
-
-def percentiles(conn: sa.Connection, key, value, p: float, *, only_oot: bool = False) -> dict:  # noqa: ANN001
-    """The ``p`` quantile of ``value`` per ``key`` with linear interpolation (numpy's default).
-
-    The database ranks each group's values; only the ranks ⌊(n−1)p⌋ and ⌊(n−1)p⌋+1 come back."""
-    over = dict(order_by=value) | ({"partition_by": key} if key is not None else {})
-    count_over = {"partition_by": key} if key is not None else {}
-    cond = [value.is_not(None)] + ([facts.c.oot == 1] if only_oot else [])
-    ranked = select(
-        (key if key is not None else sa.literal(0)).label("k"), value.label("v"),
-        (func.row_number().over(**over) - 1).label("r"), func.count().over(**count_over).label("n"),
-    ).where(*cond).subquery()
-    num, den = _fraction(p)
-    lo = ((ranked.c.n - 1) * num) // den
-    rows = conn.execute(select(ranked.c.k, ranked.c.v, ranked.c.r, ranked.c.n)
-                        .where(or_(ranked.c.r == lo, ranked.c.r == lo + 1))).all()
-    picked: dict[object, tuple[int, dict[int, float]]] = {}
-    for k, v, r, n in rows:
-        picked.setdefault(k if key is not None else None, (int(n), {}))[1][int(r)] = float(v)
-    return {k: interpolate(vals, n, p) for k, (n, vals) in picked.items()}
-
-
-def _fraction(p: float) -> tuple[int, int]:
-    den = 1000
-    return round(p * den), den
-
-
-def interpolate(by_rank: dict[int, float], n: int, p: float) -> float:
-    """numpy.percentile(..., method="linear") from the values at ranks ⌊h⌋ and ⌊h⌋+1, h = (n−1)·p."""
-    h = (n - 1) * p
-    lo = math.floor(h)
-    v = by_rank[lo]
-    if lo + 1 < n:
-        v += (h - lo) * (by_rank[lo + 1] - v)
-    return v
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """The same quantile over a plain list (used by tests and small in-memory groups)."""
-    if not values:
-        return None
-    xs = sorted(values)
-    return interpolate(dict(enumerate(xs)), len(xs), p)
 
 
 Progress = Callable[[str], None]

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from queue_core.clock import as_utc
 
 # The status each event leaves a ticket in, and the statuses it may come from (None: no change).
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -109,71 +108,24 @@ def replay(c: sa.Connection) -> tuple[list[str], dict[str, int]]:
     return problems, dict(kinds)
 
 
-def audit(url: str, day: date, logs: list[dict] | None = None,
-          clock0: tuple[float, datetime] | None = None) -> tuple[list[str], int]:
+def audit(url: str, day: date) -> list[str]:
     """The priority audit of DESIGN.md §8 over the run's day: no out-of-turn violation, no policy
-    deviation.
-
-    ``logs`` given (PostgreSQL): issues, redirects and declined claims are not serialised with calls
-    there, so the event id order the audit replays is not the commit order. A finding is excused
-    only when the "ahead" ticket may not have been committed when the call read the queue: the
-    worker logs show its entering action's commit returned after the call began; when one of the
-    two actions is missing from the logs (its process was killed, or its connection cut, right
-    after the commit), when it entered less than 2 s before the call. Every other finding counts.
-    ``clock0`` = (wall time, office instant) at the start of the run, to put log times on the
-    office clock."""
+    deviation, on every backend (PostgreSQL serialises every queue entry with calls under the
+    office lock, so the event-id order the audit replays is the commit order). Nothing is excused."""
     from queue_core.db import Database
     from queue_core.reports import audit as audit_mod
 
     db = Database(url)
     try:
         with db.read() as s:
-            conn = s.connection()
             keep, audit_mod.MAX_FINDINGS = audit_mod.MAX_FINDINGS, 10**7  # every finding, not the first 100
             try:
-                pa = audit_mod.run_audit(conn, day, day, None)
+                pa = audit_mod.run_audit(s.connection(), day, day, None)
             finally:
                 audit_mod.MAX_FINDINGS = keep
-            entries = defaultdict(list)  # ticket code -> [(event id, kind, at)]
-            for eid, code, kind, at in conn.execute(sa.text(
-                    "SELECT e.id, t.code, e.kind, e.at FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id "
-                    "WHERE e.kind IN ('issued', 'redirected', 'returned', 'category_declined') ORDER BY e.id")):
-                at = datetime.fromisoformat(at) if isinstance(at, str) else at  # SQLite: text
-                entries[code].append((eid, kind, as_utc(at)))
     finally:
         db.dispose()
-    findings = [f for f in pa.findings if f.kind in ("out_of_turn_violation", "policy_deviation")]
-    if logs is None or clock0 is None:
-        return [f"priority audit: {f}" for f in findings], 0
-    wall0, fake0 = clock0
-    office = lambda t: fake0 + timedelta(seconds=t - wall0)  # noqa: E731
-    spans = defaultdict(list)  # (op, code) -> [(start, end)] on the office clock
-    for r in logs:
-        if r.get("code") and "t0" in r:
-            spans[(r["op"], r["code"])].append((office(r["t0"]), office(r["t1"])))
-
-    def span(op: str, code: str, at: datetime):  # noqa: ANN202 - the logged action whose transaction wrote ``at``
-        slack = timedelta(milliseconds=5)
-        return next(((a, b) for a, b in spans.get((op, code), []) if a - slack <= at <= b + slack), None)
-
-    out = []
-    for f in findings:
-        before = [e for e in entries.get(f.ahead, []) if e[0] < f.event_id]
-        if not before:
-            out.append(f"priority audit: {f} (no entry of {f.ahead})")
-            continue
-        _eid, kind, entered = before[-1]
-        op = {"issued": "issue", "redirected": "redirect", "category_declined": "decline_category"}.get(kind)
-        if op is None:  # a return from postponement happens inside a call, under the office lock
-            out.append(f"priority audit: {f}")
-            continue
-        call, entry = span("call", f.ticket, as_utc(f.at)), span(op, f.ahead, entered)
-        concurrent = (entry[1] > call[0] if call and entry
-                      else as_utc(f.at) - entered < timedelta(seconds=2))
-        if not concurrent:
-            out.append(f"priority audit: {f} (entry {kind} at {entered}, committed by {entry and entry[1]}; "
-                       f"call began {call and call[0]})")
-    return out, len(findings) - len(out)
+    return [f"priority audit: {f}" for f in pa.findings if f.kind in ("out_of_turn_violation", "policy_deviation")]
 
 
 def logs_vs_db(c: sa.Connection, logs: list[dict]) -> list[str]:
@@ -222,8 +174,7 @@ def integrity(url: str) -> list[str]:
     return [] if res == ["ok"] else [f"integrity_check: {res[:5]}"]
 
 
-def check_all(url: str, day: date, logs: list[dict], *, excuse_concurrent: bool,
-              clock0: tuple[float, datetime] | None = None) -> tuple[list[str], dict]:
+def check_all(url: str, day: date, logs: list[dict]) -> tuple[list[str], dict]:
     """Every invariant; returns (problems, figures)."""
     problems = integrity(url)
     engine = sa.create_engine(url)
@@ -236,9 +187,7 @@ def check_all(url: str, day: date, logs: list[dict], *, excuse_concurrent: bool,
             problems += prints(c, logs)
     finally:
         engine.dispose()
-    found, excused = audit(url, day, logs if excuse_concurrent else None, clock0)
-    problems += found
-    kinds = {**kinds, "audit_findings_excused_as_concurrent": excused}
+    problems += audit(url, day)
     escaped = [r for r in logs if r["op"] == "escaped"]
     problems += [f"error escaped in {r['worker']}: {r['tb'][-800:]}" for r in escaped]
     return problems, kinds
