@@ -7,6 +7,10 @@ Rows are written by bulk insert (``executemany`` on SQLite, ``COPY`` on PostgreS
 the service layer. SQLite histories are files in ``benchmarks/.cache/``; PostgreSQL histories are
 schemas ``talon_bench_h<N>`` in the benchmark database, with a marker file in the same folder.
 The benchmarks only ever add rows of the bench day (2025-10-06) and delete them again.
+
+After the bulk insert every office-day of the quarter is rolled up (``ticket_fact``, ``audit_day``)
+by :func:`queue_core.reports.rollup.roll_up`, as the offices' reports do for each day once it is
+over; the time it took is kept beside the history (``*.rollup``) and shown in B3's note.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ SERVICES = ["payments", "recalc", "contracts", "b2b-contracts", "b2b-billing"]
 SERVICE_P = [0.45, 0.25, 0.18, 0.07, 0.05]
 WINDOWS = {"payments": [1, 2, 3, 0], "recalc": [1, 2, 3, 4, 0], "contracts": [3, 4, 2, 0],
            "b2b-contracts": [5, 0], "b2b-billing": [5, 0]}
-VERSION = 1  # bump when the generated rows change
+VERSION = 2  # bump when the generated rows change (2: closed days rolled up, schema 0002)
 
 
 def weekdays(start: date, end: date) -> list[date]:
@@ -206,9 +210,29 @@ def build_sqlite(n: int, path: Path) -> None:
     con.execute("ANALYZE")
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
+    _roll_up(f"sqlite:///{tmp / 'talon.db'}", rollup_file(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(tmp / "talon.db"), str(path))
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rollup_file(history: Path) -> Path:
+    return history.with_suffix(".rollup")
+
+
+def _roll_up(url: str, record: Path) -> None:
+    """Roll up the quarter's closed days, as each office's first report after the day did."""
+    from queue_core.db import Database
+    from queue_core.reports.rollup import roll_up
+
+    db = Database(url)
+    try:
+        t = time.perf_counter()
+        n = roll_up(db, *QUARTER, now=MONDAY_9.astimezone(UTC))
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(f"{n} office-days rolled up in {time.perf_counter() - t:.0f} s\n", encoding="utf-8")
+    finally:
+        db.dispose()
 
 
 def build_pg(n: int, base_url: str, schema_name: str) -> None:
@@ -241,6 +265,7 @@ def build_pg(n: int, base_url: str, schema_name: str) -> None:
         con.commit()
         con.autocommit = True
         cur.execute("ANALYZE")
+    _roll_up(schema.url, rollup_file(CACHE / f"{schema_name}.pg"))
     schema.close()
 
 
@@ -305,6 +330,8 @@ def clear_bench_day(url: str) -> None:
     with eng.begin() as c:
         c.execute(sa.text("DELETE FROM ticket_event WHERE ticket_id IN (SELECT id FROM ticket WHERE day = :d)"),
                   {"d": day})
+        c.execute(sa.text("DELETE FROM ticket_fact WHERE day = :d"), {"d": day})
+        c.execute(sa.text("DELETE FROM audit_day WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM ticket WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM daily_counter WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM shift_pause"))

@@ -23,7 +23,7 @@ from .domain import (
     TicketStatus, WaitEstimate,
 )
 from .fastissue import FastIssue
-from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
+from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent, TicketFact
 from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
 from .snapshot import SnapshotQueries
 from .staff import StaffUseCases
@@ -372,6 +372,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
                 raise DomainError(f"Талон {ticket.code} уже оценён")
             ticket.rating = rating
             self._event(s, ticket, EventKind.RATED, rating=rating)
+            # A rating may come after the ticket's day was rolled up for reports: keep its fact in step.
+            s.execute(sa.update(TicketFact).where(TicketFact.ticket_id == ticket.id).values(rating=rating))
             return self._info(s, ticket)
 
     def record_print(self, ticket_id: int, ok: bool, reason: str = "") -> None:

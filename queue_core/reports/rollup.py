@@ -4,8 +4,10 @@ instead of replaying millions of events.
 
 An office-day is closed when it is before the office-local date of ``now`` and none of its tickets
 is still open (waiting, called, serving, postponed — those expire when the office's next day begins;
-until then the day is reported live). A closed day never changes again: tickets are issued only for
-the office's current day, and the audit ignores an expiry written late. Days without tickets are
+until then the day is reported live). A closed day does not change again: tickets are issued only for
+the office's current day, every ticket of it is final, and the audit ignores an expiry written late.
+The one thing a final ticket can still take, a rating given later, is written to its fact row by
+:meth:`~queue_core.service.QueueService.rate` in the same transaction. Days without tickets are
 rolled up too (an empty ``audit_day`` row), so that they are not looked at again.
 
 What is stored is exactly what the live report computes (the same SQL and the same replay,
