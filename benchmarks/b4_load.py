@@ -66,7 +66,12 @@ def run(backend: str, *, kiosks: int = 8, windows: int | None = None, seconds: f
             (tmp / "go.tmp").write_text(str(start + seconds))
             (tmp / "go.tmp").rename(go)
             codes = [p.wait(timeout=seconds + 120) for p in procs]
-            ops = [json.loads(line)["op"] for s in specs for line in Path(s["log"]).read_text().splitlines()]
+            records = [json.loads(line) for s in specs for line in Path(s["log"]).read_text().splitlines()]
+            ops = [r["op"] for r in records]
+            problems = [f"{r['op']} in {r.get('where', '?')}: {r.get('msg') or r.get('tb', '')[-200:]}"
+                        for r in records if r["op"] in ("storage_error", "refused", "escaped")]
+            problems += [f"exit {c}: {(tmp / f'err{i}.txt').read_text(errors='replace')[-200:]}"
+                         for i, c in enumerate(codes) if c != 0]
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -77,4 +82,5 @@ def run(backend: str, *, kiosks: int = 8, windows: int | None = None, seconds: f
     errors = sum(ops.count(k) for k in ("storage_error", "refused", "escaped")) + sum(c != 0 for c in codes)
     return Row("B4", f"{kiosks} kiosks + {windows} windows, {seconds:g} s, {backend}",
                f"{issued / seconds:.0f} tickets/s, {calls / seconds:.0f} calls/s", "—", None, "errors = 0",
-               errors == 0, note=f"{issued} tickets, {calls} calls, {errors} errors")
+               errors == 0, note=f"{issued} tickets, {calls} calls, {errors} errors"
+               + (f"; first: {problems[0]}" if problems else ""))

@@ -10,10 +10,12 @@ one office are serialised with ``pg_advisory_xact_lock`` (see :meth:`Database.lo
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from .domain import StorageError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,65 @@ def _sqlite_connect_hooks(engine: sa.Engine, begin: str) -> None:
         conn.exec_driver_sql(begin)
 
 
+class _WriteTurn:
+    """SQLite: writers of every process wait for their turn on an ``flock`` of a file beside the
+    database (``<db>-writelock``), polled every few milliseconds, before ``BEGIN IMMEDIATE``.
+
+    SQLite's own busy handler sleeps in growing steps (up to 100 ms) while others keep taking the
+    lock, so under load one writer can starve: B4 (8 kiosks issuing flat out, 8 windows) saw a
+    window's ``finish`` give up after the whole busy timeout. Here the wait is bounded by the same
+    timeout and ends in the same «База данных занята» when it runs out. Threads of one process queue
+    on a lock first (an ``flock`` is per open file, not per thread). A killed process loses its
+    ``flock`` with its file descriptors. Without ``fcntl`` (Windows) only the thread lock is kept."""
+
+    def __init__(self, db_path: str) -> None:
+        self._threads = threading.RLock()
+        self._path = db_path + "-writelock"
+        self._fd: int | None = None
+        self._depth = 0
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        if not self._threads.acquire(timeout=BUSY_TIMEOUT_S):
+            raise StorageError("База данных занята, повторите действие")
+        try:
+            self._depth += 1
+            if self._depth == 1 and fcntl is not None:
+                self._lock_file(deadline)
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._fd is not None:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _lock_file(self, deadline: float) -> None:
+        if self._fd is None:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError:
+                return  # a read-only folder: SQLite's busy handler alone, as before
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StorageError("База данных занята, повторите действие") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.004)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
 def redact(url: str) -> str:
     """The URL without its password, for logs and screens."""
     try:
@@ -71,11 +137,13 @@ class Database:
             self.read_engine = sa.create_engine(url, **kw)
             _sqlite_connect_hooks(self.write_engine, "BEGIN IMMEDIATE")
             _sqlite_connect_hooks(self.read_engine, "BEGIN")
+            self._turn = _WriteTurn(path) if path and path != ":memory:" else None
         else:
             kw = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, echo=echo,
                       connect_args={"connect_timeout": 5})
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = self.write_engine
+            self._turn = None
         self._data_version_conn: sqlite3.Connection | None = None
         self._driver_conn = None  # SQLite: the connection driver_write keeps between transactions
         self._driver_lock = threading.Lock()
@@ -84,9 +152,12 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One writing transaction: committed on success, rolled back on any error."""
-        with _storage_errors():
+        with self._my_turn(), _storage_errors():
             with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
                 yield s
+
+    def _my_turn(self):  # noqa: ANN202 - a context manager
+        return self._turn() if self._turn is not None else nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -104,6 +175,12 @@ class Database:
         is then dropped). Parameters are named (``:name`` on SQLite, ``%(name)s`` on PostgreSQL).
         On SQLite one connection is kept for it between transactions (a thread that finds it in
         use takes one from the pool); on PostgreSQL the pool's ``pre_ping`` guards every checkout."""
+        with self._my_turn():
+            with self._driver_transaction() as cur:
+                yield cur
+
+    @contextmanager
+    def _driver_transaction(self) -> Iterator[Any]:
         own = self.is_sqlite and self._driver_lock.acquire(blocking=False)
         raw = None
         try:
@@ -135,7 +212,8 @@ class Database:
                 raise StorageError("База данных занята, повторите действие" if "locked" in first or "busy" in first
                                    else "Нет связи с базой данных") from e
             finally:
-                cur.close()
+                with suppress(Exception):  # after invalidate() the connection is closed already
+                    cur.close()
         finally:
             if raw is not None and raw is not self._driver_conn:
                 raw.close()
@@ -176,6 +254,8 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+        if self._turn is not None:
+            self._turn.close()
 
     # --- schema -------------------------------------------------------------------
     def current_revision(self) -> str | None:

@@ -43,6 +43,12 @@ log = logging.getLogger(__name__)
 ADMIN_EXIT_KEY = "ctrl+backslash"
 
 
+def visitor_message(reason_code: str) -> str:
+    """Why the ticket did not print, in the visitor's words. The technical message (the printer's
+    address, the device, the error) goes to the log and, with the print fault, to the informator."""
+    return "Закончилась бумага" if reason_code == "paper_out" else "Принтер не работает"
+
+
 def _production_printer(service: QueueService, ticket: TicketInfo, config: Config) -> PrintOutcome:
     from printer.jobs import print_and_record  # lazy: the app starts without importing escpos
 
@@ -183,12 +189,13 @@ class KioskApp(App[None], inherit_bindings=False):
     def _print(self, ticket: TicketInfo) -> None:
         try:
             outcome = self.printer(self.service, ticket, self.config)
-            ok, text = outcome.ok, outcome.message_ru
+            ok, staff_text = outcome.ok, outcome.message_ru
+            text = outcome.message_ru if ok else visitor_message(outcome.reason_code)
         except Exception as e:  # noqa: BLE001 - whatever broke, the visitor still gets the number
             log.exception("kiosk: printing %s failed unexpectedly", ticket.code)
-            ok, text = False, f"ошибка принтера ({type(e).__name__})"
+            ok, staff_text, text = False, f"ошибка принтера ({type(e).__name__})", visitor_message("error")
         if not ok:
-            log.warning("kiosk: ticket %s not printed: %s", ticket.code, text)
+            log.warning("kiosk: ticket %s not printed: %s", ticket.code, staff_text)
         self.call_from_thread(self._printed, ticket, ok, text)
 
     def _printed(self, ticket: TicketInfo, ok: bool, text: str) -> None:

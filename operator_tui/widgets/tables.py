@@ -54,14 +54,23 @@ class ServiceQueueTable(DataTable):
         self.only = list(services) if services is not None else None
         self.categories = sorted(config.categories, key=lambda c: (not c.out_of_turn, -c.priority))
 
+    def _short(self, name: str) -> str:
+        return name if len(name) <= self.name_width else name[: self.name_width - 1] + "…"
+
     def on_mount(self) -> None:
-        self.add_column("Услуга", key="service")
+        # Columns whose cells can be wider than their header are as wide as their widest cell from
+        # the start: measured from the rows when they arrived, the header sometimes stayed drawn at
+        # its first, narrow width.
+        shown = [s for s in self.config.services if self.only is None or s.id in self.only]
+        names = [f"{s.prefix} {self._short(s.name)}" for s in shown]
+        self.add_column("Услуга", key="service", width=max([len("Услуга"), *map(len, names)]))
         self.add_column("Ждут", key="waiting")
         for c in self.categories:
             self.add_column(short_header(category_label(self.config, c.id)), key=f"cat:{c.id}")
         self.add_column("Дольше всех", key="longest")
         if self.target:
-            self.add_column("Цель", key="target")
+            targets = [_target(s.target_wait_min) for s in shown]
+            self.add_column("Цель", key="target", width=max([len("Цель"), *map(len, targets)]))
 
     def show(self, services: Sequence[ServiceQueue], age_s: float = 0.0) -> None:
         rows = []
@@ -74,15 +83,18 @@ class ServiceQueueTable(DataTable):
             for c in self.categories:
                 n = sq.by_category.get(c.id, 0)
                 cats.append(Text(str(n), style="bold" if n and c.priority else "") if n else Text("·", style="dim"))
-            name = sq.name if len(sq.name) <= self.name_width else sq.name[: self.name_width - 1] + "…"
             rows.append((sq.service, (
-                f"{sq.prefix} {name}",
+                f"{sq.prefix} {self._short(sq.name)}",
                 Text(str(sq.waiting), style="bold"),
                 *cats,
                 Text(minutes(longest) if sq.waiting else "—", style="bold white on red" if late else ""),
-                *((f"{sq.target_wait_min} мин",) if self.target else ()),
+                *((_target(sq.target_wait_min),) if self.target else ()),
             )))
         sync_rows(self, rows)
+
+
+def _target(minutes_: int) -> str:
+    return f"{minutes_} мин"
 
 
 def window_state_text(w: WindowState, now: datetime) -> Text:

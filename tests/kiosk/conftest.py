@@ -101,10 +101,26 @@ def make_kiosk(kiosk_config: Config, svc, clock: FixedClock, fake_printer: Recor
 
 
 async def settle(pilot, app: KioskApp) -> None:  # noqa: ANN001
-    """Let every worker finish and every message land (no sleeping on a guess)."""
+    """Let every worker finish and every message land (no sleeping on a guess). An exclusive
+    worker replaced by a newer one (the reconnection check) counts as finished."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass
         await pilot.pause()
+
+
+async def tap(pilot, app: KioskApp, *keys: str) -> None:  # noqa: ANN001
+    """Press ``keys`` as a person does: each on a screen that is already there. (Pressed in one
+    burst, or the instant ``app.screen`` changed, a key can be made before the screen's resume
+    has been handled, and the tap guard, rightly, drops it as a ghost tap.)"""
+    for key in keys:
+        await settle(pilot, app)
+        await pilot.press(key)
+    await settle(pilot, app)
 
 
 async def wait_until(pilot, predicate: Callable[[], bool], tries: int = 100) -> bool:  # noqa: ANN001

@@ -57,10 +57,11 @@ def test_a_quarter_spans_its_three_months_and_nothing_else(service, clock) -> No
     assert q4.total.expired == 6 and q4.total.target_base == 6 and q4.total.within_target_pct == 0.0
 
 
-def _plant_call(svc, code: str, window: int, rule: str, at: datetime) -> None:  # noqa: ANN001
-    """A `called` event written straight into the log, as a buggy or forged client would."""
+def plant_call(svc, code: str, window: int, rule: str, at: datetime) -> None:  # noqa: ANN001
+    """A `called` event of today's ticket ``code`` written straight into the log, as a buggy or forged
+    client would."""
     with svc.db.write() as s:
-        t = s.exec(select(Ticket).where(Ticket.code == code)).one()
+        t = s.exec(select(Ticket).where(Ticket.code == code, Ticket.day == svc.clock.today())).one()
         t.status, t.called_at = "called", at
         t.window_id = svc.catalog.windows[window].id
         s.add(TicketEvent(ticket_id=t.id, kind=EventKind.CALLED, at=at, office_id=t.office_id,
@@ -74,7 +75,7 @@ def test_the_audit_finds_a_call_that_skipped_a_waiting_svo_visitor(service, cloc
     clock.advance(60)
     service.issue_ticket("payments", "svo")                            # А-002, СВО, 09:01
     clock.advance(60)
-    _plant_call(service, "А-001", 1, "longest_wait", clock.now())      # window 1 calls А-001 anyway
+    plant_call(service, "А-001", 1, "longest_wait", clock.now())      # window 1 calls А-001 anyway
     audit = compute_report(service, "2025-10-06").priority_audit
     assert not audit.ok
     assert audit.out_of_turn_violations == 1 and audit.policy_deviations == 1

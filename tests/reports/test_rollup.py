@@ -12,16 +12,15 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
 
 from queue_core.db import Database
-from queue_core.domain import EventKind
-from queue_core.models import AuditDay, Ticket, TicketEvent, TicketFact
+from queue_core.models import AuditDay, Ticket, TicketFact
 from queue_core.reports import compute_report
 from queue_core.reports.model import GROUPINGS
 from queue_core.reports.rollup import roll_up
 from tests.conftest import OMSK, staff
 from tests.reports.test_hand_built_day import OUT_OF_TURN, TOTAL, build_day
+from tests.reports.test_periods_and_audit import plant_call
 
 MONDAY = date(2025, 10, 6)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -263,18 +262,6 @@ def test_two_connections_rolling_up_at_once_write_each_day_once(service, clock) 
 
 
 # --- 5 ------------------------------------------------------------------------------------------
-def _plant_call(svc, code: str, window: int, rule: str, at: datetime) -> None:  # noqa: ANN001
-    """A `called` event of today's ticket written straight into the log, as a buggy or forged client
-    would (as in test_periods_and_audit, for a code that exists on several days)."""
-    with svc.db.write() as s:
-        t = s.exec(select(Ticket).where(Ticket.code == code, Ticket.day == svc.clock.today())).one()
-        t.status, t.called_at = "called", at
-        t.window_id = svc.catalog.windows[window].id
-        s.add(TicketEvent(ticket_id=t.id, kind=EventKind.CALLED, at=at, office_id=t.office_id,
-                          window_id=t.window_id, data={"rule": rule, "reason": "ожидает дольше всех",
-                                                       "category": "regular", "service": "payments"}))
-
-
 def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None:  # noqa: ANN001
     staff(service, 1)
     service.issue_ticket("payments")                                   # А-001, regular, 09:00
@@ -282,7 +269,7 @@ def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None
     service.issue_ticket("payments", "svo")                            # А-002, СВО, 09:01
     clock.advance(60)
     planted_at = clock.now()
-    _plant_call(service, "А-001", 1, "longest_wait", planted_at)       # window 1 skips the СВО visitor
+    plant_call(service, "А-001", 1, "longest_wait", planted_at)       # window 1 skips the СВО visitor
     clock.advance(60)
     service.finish("А-001", 1, "op1")
     assert service.call_next(1, "op1").ticket.code == "А-002"
@@ -295,7 +282,7 @@ def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None
     clock.advance(60)
     service.issue_ticket("payments", "svo")                            # А-002
     clock.advance(60)
-    _plant_call(service, "А-001", 1, "longest_wait", clock.now())
+    plant_call(service, "А-001", 1, "longest_wait", clock.now())
 
     live = compute_report(service, MONDAY.isoformat(), rollup=False).priority_audit
     rolled = compute_report(service, MONDAY.isoformat()).priority_audit
@@ -340,7 +327,7 @@ def test_a_day_left_open_before_a_rolled_up_day_is_counted_once(service, clock) 
     clock.advance(60)
     service.issue_ticket("payments", "svo")                            # Tuesday А-002 (СВО)
     clock.advance(60)
-    _plant_call(service, "А-001", 1, "longest_wait", clock.now())      # skips the СВО visitor
+    plant_call(service, "А-001", 1, "longest_wait", clock.now())      # skips the СВО visitor
     clock.advance(60)
     service.finish("А-001", 1, "op1", rating=3)
     service.call_next(1, "op1")
