@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from ..db import Database
-from ..domain import NotFound
+from ..domain import NotFound, StorageError
 from ..models import Category, Office, Operator, Service, TicketFact, Window
 from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
@@ -21,6 +22,7 @@ from .rollup import first_live_day, roll_up
 WEEKDAYS_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 SEGMENTS_RU = {"b2c": "Физические лица (B2C)", "b2b": "Юридические лица (B2B)"}
 DEFAULT_GROUPINGS = ("service", "category", "day", "hour", "window", "operator")
+log = logging.getLogger(__name__)
 
 
 def compute_report(source, period: Period | str, office: str | None = None,  # noqa: ANN001
@@ -54,7 +56,11 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     with db.read() as s:
         office_id, office_name, tz = _office(s.connection(), office)
     if rollup:
-        roll_up(db, period.start, period.end, office_id, now=now, progress=step)
+        try:
+            roll_up(db, period.start, period.end, office_id, now=now, progress=step)
+        except (StorageError, sa.exc.ProgrammingError) as e:  # a read-only user, a busy database
+            log.warning("report: closed days not rolled up, computed live instead: %s",
+                        str(e).splitlines()[0] if str(e) else type(e).__name__)
     with db.read() as s:
         conn = s.connection()
         step("Сбор талонов периода")

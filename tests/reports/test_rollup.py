@@ -187,6 +187,26 @@ def test_a_rating_given_after_the_day_was_rolled_up_reaches_the_report(service, 
     assert as_json(after) == as_json(compute_report(service, MONDAY.isoformat(), rollup=False))
 
 
+def test_a_report_that_may_not_write_its_rollups_computes_live(service, clock, monkeypatch, caplog) -> None:  # noqa: ANN001
+    import queue_core.reports.compute as compute
+
+    staff(service, 1)
+    ticket = service.issue_ticket("payments")
+    service.call_next(1, "op1")
+    clock.advance(300)
+    service.finish(ticket.code, 1, "op1", rating=5)
+    clock.set(local(TUESDAY, "09:00"))
+
+    def denied(*_a, **_k):  # noqa: ANN002, ANN003, ANN202 - as PostgreSQL answers a read-only user
+        raise sa.exc.ProgrammingError("INSERT INTO ticket_fact …", {}, Exception("permission denied"))
+
+    monkeypatch.setattr(compute, "roll_up", denied)
+    report = compute_report(service, MONDAY.isoformat())
+    assert report.total.issued == 1 and report.total.served == 1 and report.total.rating_count == 1
+    assert report.priority_audit.calls == 1 and fact_count(service) == 0
+    assert "computed live" in caplog.text
+
+
 # --- 4 ------------------------------------------------------------------------------------------
 def _three_days(svc, clock) -> dict[date, int]:  # noqa: ANN001
     """Mon–Wed with 3, 1 and 2 tickets, one served each day (the rest expire), now Thursday 09:00 after an
