@@ -216,21 +216,20 @@ def _judge(part: DayAudit, eid: int, at: datetime, day: object, tid: int, me: _S
 
 def merge(conn: sa.Connection, parts: list[DayAudit]) -> PriorityAudit:
     """The period's audit from its office-days."""
-    by_rule: Counter[str] = Counter()
-    exempt = {str(r): {"calls": 0, "deviations": 0, "reasons": Counter()} for r in EXEMPT_RULES}
-    violations = deviations = 0
-    findings: list[tuple] = []
+    total = DayAudit()
     for p in parts:
-        by_rule.update(p.calls_by_rule)
-        violations += p.violations
-        deviations += p.deviations
-        findings += p.findings
+        total.calls_by_rule.update(p.calls_by_rule)
+        total.violations += p.violations
+        total.deviations += p.deviations
+        total.findings += p.findings
         for k, v in p.exempt.items():
-            exempt[k]["calls"] += v["calls"]
-            exempt[k]["deviations"] += v["deviations"]
-            exempt[k]["reasons"].update(v["reasons"])
-    findings.sort(key=_finding_order)
-    kept = findings[:MAX_FINDINGS]
+            mine = total.exempt[k]
+            mine["calls"] += v["calls"]
+            mine["deviations"] += v["deviations"]
+            mine["reasons"].update(v["reasons"])
+    by_rule, exempt = total.calls_by_rule, total.exempt
+    violations, deviations = total.violations, total.deviations
+    kept = total.finish().findings
     numbers: dict[int, int] = dict(conn.execute(select(Window.__table__.c.id, Window.__table__.c.number)).all())
     codes = _codes(conn, {f[5] for f in kept} | {f[6] for f in kept})
     return PriorityAudit(

@@ -64,7 +64,9 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     with db.read() as s:
         conn = s.connection()
         step("Сбор талонов периода")
-        fs = load_facts(conn, period.start, period.end, office_id, rolled_up=rollup)
+        # The first day some office has not rolled up (None: all are); without rollups, the start.
+        live_from = first_live_day(conn, period.start, period.end, office_id) if rollup else period.start
+        fs = load_facts(conn, period.start, period.end, office_id, live_from, rolled_up=rollup)
         step("Итоги")
         total = _metrics(fs.aggregate(None).get(None))
         oot = _out_of_turn(fs.only_out_of_turn().aggregate(None).get(None))
@@ -78,8 +80,7 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
         pa: PriorityAudit | None = None
         if audit:
             step("Аудит очерёдности")
-            pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup,
-                           live_from=first_live_day(conn, period.start, period.end, office_id) if rollup else period.start)
+            pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup, live_from=live_from)
     return Report(period, office, office_name, now, total, groups, oot, pa, tz)
 
 
@@ -90,10 +91,11 @@ def _day_number(is_sqlite: bool, day):  # noqa: ANN001, ANN202 - SQL expressions
     return sa.type_coerce(day - sa.cast(sa.literal("1970-01-01"), sa.Date), sa.Integer)
 
 
-def load_facts(conn: sa.Connection, start: date, end: date, office_id: int | None, *,
+def load_facts(conn: sa.Connection, start: date, end: date, office_id: int | None, live_from: date | None, *,
                rolled_up: bool = True) -> FactSet:
     """The per-ticket facts of the period: ``ticket_fact`` rows of rolled-up office-days (when
-    ``rolled_up``), the others built from the event log."""
+    ``rolled_up``), the others — none before ``live_from``, none at all when it is None — built
+    from the event log."""
     is_sqlite = conn.dialect.name == "sqlite"
 
     def load(table: sa.Table, *where) -> list:  # noqa: ANN002
@@ -109,12 +111,10 @@ def load_facts(conn: sa.Connection, start: date, end: date, office_id: int | Non
             cur.close()
 
     rows: list = []
-    live_from = start
     if rolled_up:
         tf = TicketFact.__table__
         mine = [tf.c.office_id == office_id] if office_id is not None else []
         rows = load(tf, tf.c.day.between(start, end), *mine)
-        live_from = first_live_day(conn, start, end, office_id)
     if live_from is not None and build_facts(conn, live_from, end, office_id, skip_rolled_up=rolled_up):
         try:
             rows += load(facts)

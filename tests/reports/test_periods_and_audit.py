@@ -69,13 +69,21 @@ def plant_call(svc, code: str, window: int, rule: str, at: datetime) -> None:  #
                                                        "category": "regular", "service": "payments"}))
 
 
+def skip_a_waiting_svo_visitor(svc, clock) -> datetime:  # noqa: ANN001
+    """А-001 (regular) and then А-002 (СВО) wait for payments; window 1 calls А-001 anyway, by a
+    `called` event planted in the log. Returns the instant of that call."""
+    svc.issue_ticket("payments")                                       # А-001, regular
+    clock.advance(60)
+    svc.issue_ticket("payments", "svo")                                # А-002, СВО, a minute later
+    clock.advance(60)
+    at = clock.now()
+    plant_call(svc, "А-001", 1, "longest_wait", at)
+    return at
+
+
 def test_the_audit_finds_a_call_that_skipped_a_waiting_svo_visitor(service, clock) -> None:  # noqa: ANN001
     staff(service, 1)
-    service.issue_ticket("payments")                                   # А-001, regular, 09:00
-    clock.advance(60)
-    service.issue_ticket("payments", "svo")                            # А-002, СВО, 09:01
-    clock.advance(60)
-    plant_call(service, "А-001", 1, "longest_wait", clock.now())      # window 1 calls А-001 anyway
+    skip_a_waiting_svo_visitor(service, clock)
     audit = compute_report(service, "2025-10-06").priority_audit
     assert not audit.ok
     assert audit.out_of_turn_violations == 1 and audit.policy_deviations == 1

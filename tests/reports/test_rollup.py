@@ -20,7 +20,7 @@ from queue_core.reports.model import GROUPINGS
 from queue_core.reports.rollup import roll_up
 from tests.conftest import OMSK, staff
 from tests.reports.test_hand_built_day import OUT_OF_TURN, TOTAL, build_day
-from tests.reports.test_periods_and_audit import plant_call
+from tests.reports.test_periods_and_audit import skip_a_waiting_svo_visitor
 
 MONDAY = date(2025, 10, 6)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -284,12 +284,7 @@ def test_two_connections_rolling_up_at_once_write_each_day_once(service, clock) 
 # --- 5 ------------------------------------------------------------------------------------------
 def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None:  # noqa: ANN001
     staff(service, 1)
-    service.issue_ticket("payments")                                   # А-001, regular, 09:00
-    clock.advance(60)
-    service.issue_ticket("payments", "svo")                            # А-002, СВО, 09:01
-    clock.advance(60)
-    planted_at = clock.now()
-    plant_call(service, "А-001", 1, "longest_wait", planted_at)       # window 1 skips the СВО visitor
+    planted_at = skip_a_waiting_svo_visitor(service, clock)            # 09:02: window 1 skips А-002 (СВО)
     clock.advance(60)
     service.finish("А-001", 1, "op1")
     assert service.call_next(1, "op1").ticket.code == "А-002"
@@ -298,11 +293,7 @@ def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None
 
     # Tuesday: the same planted call again, on a day that is still today (live).
     clock.set(local(TUESDAY, "09:00"))
-    service.issue_ticket("payments")                                   # А-001
-    clock.advance(60)
-    service.issue_ticket("payments", "svo")                            # А-002
-    clock.advance(60)
-    plant_call(service, "А-001", 1, "longest_wait", clock.now())
+    skip_a_waiting_svo_visitor(service, clock)
 
     live = compute_report(service, MONDAY.isoformat(), rollup=False).priority_audit
     rolled = compute_report(service, MONDAY.isoformat()).priority_audit
@@ -343,11 +334,7 @@ def test_a_day_left_open_before_a_rolled_up_day_is_counted_once(service, clock) 
     service.call_next(1, "op1")                                        # А-002 stays called overnight
 
     clock.set(local(TUESDAY, "09:00"))
-    service.issue_ticket("payments")                                   # Tuesday А-001
-    clock.advance(60)
-    service.issue_ticket("payments", "svo")                            # Tuesday А-002 (СВО)
-    clock.advance(60)
-    plant_call(service, "А-001", 1, "longest_wait", clock.now())      # skips the СВО visitor
+    skip_a_waiting_svo_visitor(service, clock)                         # Tuesday А-001 called before А-002 (СВО)
     clock.advance(60)
     service.finish("А-001", 1, "op1", rating=3)
     service.call_next(1, "op1")
