@@ -34,7 +34,7 @@ except ImportError:  # Windows
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
 BUSY_TIMEOUT_S = 10
 

@@ -23,7 +23,7 @@ from .domain import (
     TicketStatus, WaitEstimate,
 )
 from .fastissue import FastIssue
-from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent, TicketFact
+from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
 from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
 from .snapshot import SnapshotQueries
 from .staff import StaffUseCases
@@ -371,9 +371,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             if ticket.rating is not None:
                 raise DomainError(f"Талон {ticket.code} уже оценён")
             ticket.rating = rating
-            self._event(s, ticket, EventKind.RATED, rating=rating)
-            # A rating may come after the ticket's day was rolled up for reports: keep its fact in step.
-            s.execute(sa.update(TicketFact).where(TicketFact.ticket_id == ticket.id).values(rating=rating))
+            self._event(s, ticket, EventKind.RATED, rating=rating)  # a rolled-up day is invalidated (migration 0003)
             return self._info(s, ticket)
 
     def record_print(self, ticket_id: int, ok: bool, reason: str = "") -> None:
@@ -428,7 +426,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
             code = self.config.office.number_format.format(prefix=m.group(1).upper(), number=int(m.group(2)))
             q = q.where(Ticket.day == self.clock.today(), Ticket.code == code).order_by(Ticket.id.desc())
         if lock and not self.db.is_sqlite:
-            q = q.with_for_update()
+            # FOR NO KEY UPDATE: a report storing this day's facts (a foreign key to the ticket) is not blocked.
+            q = q.with_for_update(key_share=True)
         ticket = s.exec(q).first()
         if ticket is None:
             raise NotFound(f"Талон «{ref}» не найден")

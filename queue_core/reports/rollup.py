@@ -4,11 +4,17 @@ instead of replaying millions of events.
 
 An office-day is closed when it is before the office-local date of ``now`` and none of its tickets
 is still open (waiting, called, serving, postponed — those expire when the office's next day begins;
-until then the day is reported live). A closed day does not change again: tickets are issued only for
-the office's current day, every ticket of it is final, and the audit ignores an expiry written late.
-The one thing a final ticket can still take, a rating given later, is written to its fact row by
-:meth:`~queue_core.service.QueueService.rate` in the same transaction. Days without tickets are
-rolled up too (an empty ``audit_day`` row), so that they are not looked at again.
+until then the day is reported live). Days without tickets are rolled up too (an empty ``audit_day``
+row), so that they are not looked at again.
+
+A closed day can still change: a late rating, ``talon demo`` filling past days, an import, a client
+whose clock is wrong. The database itself keeps rollups honest (migration ``0003``): triggers on
+``ticket`` and ``ticket_event`` delete the office-day's ``audit_day`` row and ``ticket_fact`` rows in
+the writer's own transaction, so the next report rolls that day up again. Invalidation in the
+database rather than in every write path of the code: it covers writers that do not exist yet. On
+PostgreSQL a write into a past day first takes the office's rollup lock (``ROLLUP_LOCK_BASE`` + office
+id), which :func:`_roll_up_days` holds while it reads and stores; it re-checks under that lock that
+the days are still closed and not rolled up.
 
 What is stored is exactly what the live report computes (the same SQL and the same replay,
 :func:`.facts.build_facts` and :func:`.audit.replay`), with the catalogue (targets, window
@@ -42,7 +48,7 @@ def office_today(tz: str, now: datetime) -> date:
 
 def pending(conn: sa.Connection, start: date, end: date, office_id: int | None, now: datetime) -> dict[int, list[date]]:
     """Office-days of the period that are closed and not yet rolled up, per office id."""
-    of, ad, t = Office.__table__, AuditDay.__table__, Ticket.__table__
+    of, ad = Office.__table__, AuditDay.__table__
     offices = conn.execute(select(of.c.id, of.c.timezone).where(
         *([of.c.id == office_id] if office_id is not None else []))).all()
     done = set(conn.execute(select(ad.c.office_id, ad.c.day).where(
@@ -54,13 +60,19 @@ def pending(conn: sa.Connection, start: date, end: date, office_id: int | None, 
         days = [d for d in days if (oid, d) not in done]
         if not days:
             continue
-        still_open = set(conn.execute(select(t.c.day).distinct().where(
-            t.c.office_id == oid, t.c.status.in_([str(s) for s in OPEN_STATUSES]),
-            t.c.day.between(days[0], days[-1]))).scalars())
+        still_open = _open_days(conn, oid, days[0], days[-1])
         days = [d for d in days if d not in still_open]
         if days:
             out[oid] = days
     return out
+
+
+def _open_days(conn: sa.Connection, office_id: int, first: date, last: date) -> set[date]:
+    """Days between ``first`` and ``last`` with a ticket still open (not closed, so not rolled up)."""
+    t = Ticket.__table__
+    return set(conn.execute(select(t.c.day).distinct().where(
+        t.c.office_id == office_id, t.c.status.in_([str(s) for s in OPEN_STATUSES]),
+        t.c.day.between(first, last))).scalars())
 
 
 def first_live_day(conn: sa.Connection, start: date, end: date, office_id: int | None) -> date | None:
@@ -104,6 +116,7 @@ def _roll_up_days(db: Database, office_id: int, days: list[date], now: datetime)
         if not db.is_sqlite:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLLUP_LOCK_BASE + office_id})
         done = set(conn.execute(select(ad.c.day).where(ad.c.office_id == office_id, ad.c.day.in_(days))).scalars())
+        done |= _open_days(conn, office_id, days[0], days[-1])  # a write since pending() looked
         days = [d for d in days if d not in done]  # another process was quicker
         if not days:
             return
