@@ -31,7 +31,7 @@ from sqlmodel import select
 from .clock import FixedClock, SystemClock
 from .config import WEEKDAYS, Config
 from .domain import DomainError, TicketStatus
-from .models import Ticket
+from .models import Operator, OperatorShift, Ticket
 
 DEMO_PIN = "2468"
 OPERATOR_NAMES = ("Иванова Анна Сергеевна", "Петров Игорь Викторович", "Сидорова Мария Олеговна",
@@ -99,6 +99,7 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
         if busy is not None:
             raise DomainError(f"В базе уже есть талоны за {day_list[0]:%d.%m.%Y}–{day_list[-1]:%d.%m.%Y}: "
                               "демо заполняет только пустые дни (возьмите новую базу)")
+        _refuse_open_shifts(svc)
         sim = _Office(svc, clock, random.Random(seed), volume)
         sim.ensure_staff()
         total = 0
@@ -109,6 +110,21 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
     finally:
         svc.db.dispose()
     return DemoResult(tuple(day_list), total, time.perf_counter() - started)
+
+
+def _refuse_open_shifts(svc) -> None:  # noqa: ANN001
+    """The demo opens and closes every window of the office on each simulated day; a window someone
+    works at today (one open shift per window) would stop it halfway, so it refuses before it starts."""
+    with svc.db.read() as s:
+        rows = s.exec(select(OperatorShift.window_id, Operator.full_name, Operator.login)
+                      .join(Operator, Operator.id == OperatorShift.operator_id)
+                      .where(OperatorShift.logged_out_at.is_(None))).all()
+    if rows:
+        who = "; ".join(f"{svc.catalog.window_by_id[w].title} — {name} ({login})" for w, name, login in sorted(rows))
+        raise DomainError(f"Демо моделирует прошлые дни на всех окнах офиса, а сейчас открыты смены: {who}. "
+                          "Закройте их (выход в приложении оператора или «talon logout --window N --login ЛОГИН») "
+                          "и запустите демо снова, либо заполните демо-данными отдельную базу "
+                          "(--config с другим database.url)")
 
 
 @dataclass

@@ -151,13 +151,15 @@ def replay(conn: sa.Connection, start: date, end: date, office_id: int | None, *
     parts: dict[tuple[int, date], DayAudit] = {}
     # office -> (its current day, every ticket of the day, the ones waiting now, the day's audit)
     days_: dict[int, tuple[object, dict[int, _State], dict[int, _State], DayAudit]] = {}
+    late: set[tuple[int, date]] = set()  # office-days written to after a later day's events
     for eid, tid, kind, at, window_id, office, day, service, category, position, rule, reason in rows:
         at = as_utc(at)
         current = days_.get(office)
         if current is None or day > current[0]:  # a new office-day: yesterday's queue is closed
             current = days_[office] = (day, {}, {}, parts.setdefault((office, _as_date(day)), DayAudit()))
         elif day < current[0]:
-            continue  # an expiry written late for a day already replayed
+            late.add((office, _as_date(day)))  # replayed again on its own below
+            continue
         _day, tickets, waiting, part = current
         me = tickets.get(tid)
         if kind == K.ISSUED:
@@ -177,7 +179,13 @@ def replay(conn: sa.Connection, start: date, end: date, office_id: int | None, *
         elif kind == K.CALLED:
             _judge(part, eid, at, day, tid, me, waiting.pop(tid, None) is not None, window_id, rule, reason,
                    waiting, weights.get(window_id, {}), categories)
-    return {k: v.finish() for k, v in parts.items()}
+    out = {k: v.finish() for k, v in parts.items()}
+    # A day written to after a later day began (an expiry the next morning, a late call from a wrong
+    # clock, talon demo filling past days) was cut short above: replay those days alone, in full.
+    for office in {o for o, _ in late}:
+        again = sorted(d for o, d in late if o == office)
+        out.update(replay(conn, again[0], again[-1], office, days=again, skip_rolled_up=skip_rolled_up))
+    return out
 
 
 def _judge(part: DayAudit, eid: int, at: datetime, day: object, tid: int, me: _State, was_waiting: bool,

@@ -1,0 +1,179 @@
+"""A report is never stale: whatever is written into an office-day after it was rolled up — a ticket
+issued at a past instant, a call, a finish, a late rating, an expiry, a whole simulated day from
+``talon demo`` — the next report from rollups says exactly what the live computation says.
+
+The invalidation lives in the database (migration 0003), so these tests write through the ordinary
+service layer and the demo, as an office would, and compare against ``rollup=False``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from queue_core import FixedClock
+from queue_core.demo import run_demo
+from queue_core.domain import DomainError
+from queue_core.models import AuditDay, Ticket
+from queue_core.reports import compute_report
+from tests.conftest import OMSK, staff
+
+SEPTEMBER = "2025-09"
+OCTOBER = "2025-10"
+# "Now" for the property test: Monday 20 October 2025, 09:00 in Omsk; the office-days written into
+# are the weekdays of 1–17 October, all of them in the past.
+NOW = datetime(2025, 10, 20, 9, 0, tzinfo=OMSK)
+PAST_DAYS = [d for d in (date(2025, 10, 1) + timedelta(days=i) for i in range(17)) if d.weekday() < 5]
+
+
+def as_json(report) -> dict:  # noqa: ANN001
+    data = report.to_json()
+    data.pop("generated_at")
+    return data
+
+
+def assert_rollups_match_live(svc, period: str) -> dict:  # noqa: ANN001
+    """The report read from rollups (rolling up what is closed first) equals the live one; returns it."""
+    rolled = as_json(compute_report(svc, period, by=("day", "service", "category"), rollup=True))
+    live = as_json(compute_report(svc, period, by=("day", "service", "category"), rollup=False))
+    assert rolled == live
+    return rolled
+
+
+def rolled_up_days(svc) -> set[date]:  # noqa: ANN001
+    ad = AuditDay.__table__
+    with svc.db.read() as s:
+        return {d if isinstance(d, date) else date.fromisoformat(str(d))
+                for d in s.connection().execute(sa.select(ad.c.day)).scalars()}
+
+
+def tickets_on(svc, day: date) -> int:  # noqa: ANN001
+    t = Ticket.__table__
+    with svc.db.read() as s:
+        return s.connection().execute(sa.select(sa.func.count()).select_from(t).where(t.c.day == day)).scalar_one()
+
+
+def test_a_demo_run_into_days_an_earlier_report_closed_shows_in_the_next_report(service, config) -> None:  # noqa: ANN001
+    """The reproduction: a report closes every empty day of a month, the demo then fills two of
+    them — the next report counts those tickets (it said «Выдано 0» before)."""
+    first = assert_rollups_match_live(service, SEPTEMBER)
+    assert first["total"]["issued"] == 0
+    assert date(2025, 9, 30) in rolled_up_days(service)  # the empty days are rolled up
+
+    demo = run_demo(config, days=2, seed=3, until=date(2025, 9, 30), volume=0.15)
+    assert demo.tickets > 0
+
+    second = assert_rollups_match_live(service, SEPTEMBER)
+    assert second["total"]["issued"] == demo.tickets == sum(tickets_on(service, d) for d in demo.days)
+
+
+def test_a_late_rating_and_a_ticket_issued_at_a_past_instant_reach_the_report(service, clock) -> None:  # noqa: ANN001
+    """A client whose clock says last week issues into a closed day; a visitor rates a closed day."""
+    staff(service, 3)
+    clock.set(datetime(2025, 10, 1, 10, 0, tzinfo=OMSK))
+    service.issue_ticket("recalc")
+    called = service.call_next(3, "op3")
+    service.finish(called.ticket.code, 3, "op3")
+    clock.set(NOW)
+    before = assert_rollups_match_live(service, OCTOBER)
+    assert date(2025, 10, 1) in rolled_up_days(service)
+
+    service.rate(called.ticket.id, 2)  # the day was rolled up: the rating must not be lost
+    clock.set(datetime(2025, 10, 1, 11, 0, tzinfo=OMSK))
+    service.issue_ticket("payments")  # a wrong clock writes into the closed day
+    assert date(2025, 10, 1) not in rolled_up_days(service)  # invalidated in the same transaction
+    clock.set(NOW)
+    after = assert_rollups_match_live(service, OCTOBER)
+    assert after["total"]["issued"] == before["total"]["issued"] + 1
+    assert after["total"]["rating_count"] == before["total"]["rating_count"] + 1
+
+
+def test_the_demo_refuses_while_a_window_is_open_and_says_what_to_do(service, config) -> None:  # noqa: ANN001
+    staff(service, 1)
+    with pytest.raises(DomainError) as refused:
+        run_demo(config, days=1, until=date(2025, 9, 30), volume=0.1)
+    message = str(refused.value)
+    assert "Окно 1" in message and "Оператор 1" in message and "talon logout" in message
+    assert tickets_on(service, date(2025, 9, 30)) == 0
+
+
+# --- the property: any sequence of reports and writes into past days ------------------------------
+day = st.sampled_from(PAST_DAYS)
+minute = st.integers(min_value=0, max_value=7 * 60)  # 09:00–16:00 local
+step = st.one_of(
+    st.tuples(st.just("report")),
+    st.tuples(st.just("issue"), day, minute, st.sampled_from(["payments", "recalc", "contracts"]),
+              st.sampled_from(["regular", "regular", "svo", "disabled"])),
+    st.tuples(st.just("serve"), day, minute, st.sampled_from([None, 1, 4, 5])),
+    st.tuples(st.just("rate"), st.integers(min_value=1, max_value=5)),
+    st.tuples(st.just("expire")),
+    st.tuples(st.just("demo"), day),
+)
+
+
+class PastDayWriter:
+    """Writes into past office-days the way an office (or a client with a wrong clock) would."""
+
+    def __init__(self, svc, config, clock: FixedClock) -> None:  # noqa: ANN001
+        self.svc, self.config, self.clock = svc, config, clock
+        self.seed = 0
+
+    def at(self, d: date, minutes: int) -> None:
+        self.clock.set(datetime.combine(d, time(9, 0), OMSK) + timedelta(minutes=minutes))
+
+    def run(self, name: str, *args) -> None:  # noqa: ANN002
+        getattr(self, name)(*args)
+        self.clock.set(NOW)
+
+    def report(self) -> None:
+        pass  # every step is followed by the comparison
+
+    def issue(self, d: date, minutes: int, service: str, category: str) -> None:
+        self.at(d, minutes)
+        self.svc.issue_ticket(service, category)
+
+    def serve(self, d: date, minutes: int, rating: int | None) -> None:
+        self.at(d, minutes)
+        self.svc.login(3, "op3", "1234")
+        try:
+            called = self.svc.call_next(3, "op3")
+            if called is not None:
+                self.svc.finish(called.ticket.code, 3, "op3", rating=rating)
+        finally:
+            self.svc.logout(3, "op3", force=True)
+
+    def rate(self, rating: int) -> None:
+        t = Ticket.__table__
+        with self.svc.db.read() as s:
+            tid = s.connection().execute(sa.select(t.c.id).where(t.c.status == "done", t.c.rating.is_(None))
+                                         .order_by(t.c.id).limit(1)).scalar()
+        if tid is not None:
+            self.svc.rate(tid, rating)
+
+    def expire(self) -> None:
+        self.svc.issue_ticket("payments")  # the first touch of the queue today expires the past days
+
+    def demo(self, d: date) -> None:
+        if tickets_on(self.svc, d) == 0:
+            self.seed += 1
+            run_demo(self.config, days=1, seed=self.seed, until=d, volume=0.05)
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(steps=st.lists(step, min_size=1, max_size=6))
+def test_after_any_writes_into_past_days_the_report_from_rollups_equals_the_live_one(
+        service, config, clock, steps) -> None:  # noqa: ANN001
+    """Examples share one database, so later ones write into days that earlier ones rolled up."""
+    if "op3" not in {o.login for o in service.list_operators()}:
+        service.add_operator("op3", "Оператор 3", "operator", "1234")
+    writer = PastDayWriter(service, config, clock)
+    clock.set(NOW)
+    for s in steps:
+        writer.run(*s)
+        assert_rollups_match_live(service, OCTOBER)
