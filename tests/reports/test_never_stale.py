@@ -177,3 +177,20 @@ def test_after_any_writes_into_past_days_the_report_from_rollups_equals_the_live
     for s in steps:
         writer.run(*s)
         assert_rollups_match_live(service, OCTOBER)
+
+
+def test_a_report_from_a_clock_a_day_ahead_does_not_freeze_today(service, clock) -> None:  # noqa: ANN001
+    """A supervisor PC one day ahead rolls up what it thinks is yesterday: the real today. The next
+    ticket of today invalidates that rollup, and every later report counts it."""
+    staff(service, 3)
+    service.issue_ticket("recalc")
+    called = service.call_next(3, "op3")
+    service.finish(called.ticket.code, 3, "op3")
+    today = clock.today()
+    clock.advance(days=1)
+    assert_rollups_match_live(service, OCTOBER)
+    assert today in rolled_up_days(service)
+    clock.advance(days=-1)
+    service.issue_ticket("payments")
+    assert today not in rolled_up_days(service)
+    assert assert_rollups_match_live(service, OCTOBER)["total"]["issued"] == 2

@@ -8,7 +8,8 @@ PostgreSQL: a write into a day that a report may be rolling up right now (a day 
 today by the database clock, with a five-minute margin for a transaction that spans midnight) first
 takes the office's rollup lock, the one :mod:`queue_core.reports.rollup` holds while it reads and
 stores a day. Either the rollup sees the write, or the write deletes what the rollup stored.
-Writes into today take no lock.
+Writes into today take no lock (no report rolls up today, unless its clock is wrong; then the
+delete alone mends it).
 
 Rollups written before this revision may be stale (that was the bug): they are dropped and rebuilt.
 
@@ -37,9 +38,10 @@ PG_UPGRADE = [
         SELECT timezone INTO tz FROM office WHERE id = p_office;
         IF p_day < ((clock_timestamp() + interval '5 minutes') AT TIME ZONE tz)::date THEN
             PERFORM pg_advisory_xact_lock({ROLLUP_LOCK_BASE} + p_office);
-            DELETE FROM audit_day WHERE office_id = p_office AND day = p_day;
-            DELETE FROM ticket_fact WHERE office_id = p_office AND day = p_day;
         END IF;
+        -- today too: a report from a machine whose clock runs ahead may have rolled up today
+        DELETE FROM audit_day WHERE office_id = p_office AND day = p_day;
+        DELETE FROM ticket_fact WHERE office_id = p_office AND day = p_day;
     END $$ LANGUAGE plpgsql
     """,
     """
