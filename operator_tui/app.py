@@ -19,7 +19,6 @@ from queue_core.config import Config
 from queue_core.domain import OperatorInfo, ShiftInfo, TalonError, TicketInfo
 
 from .screens.desk import DeskScreen
-from .screens.hall import HallScreen
 from .screens.login import LoginScreen
 from .screens.window import OperatorScreen
 
@@ -90,6 +89,8 @@ class OperatorApp(App):
     def open_work(self, who: ShiftInfo | OperatorInfo) -> None:
         """After a successful login: the screen for this window and role."""
         if isinstance(who, OperatorInfo):
+            from .screens.hall import HallScreen  # lazy: the supervisor's KPIs import the reports
+
             screen = HallScreen(who)
         elif self.config.window(who.window).role == "informator":
             screen = DeskScreen(who)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from queue_core.domain import QueueSnapshot
-from queue_core.reports import Period, compute_report
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,8 @@ class TodayKpis:
 
 def today_kpis(service, snapshot: QueueSnapshot) -> TodayKpis:  # noqa: ANN001 - QueueService
     """§8 KPIs of today (by hour) and of this week for the office. Blocking: call from a thread worker."""
+    from queue_core.reports import Period, compute_report  # lazy: reports and numpy cost ~0.3 s to import
+
     office = service.config.office.code
     today = compute_report(service, Period.day(snapshot.day), office, by=["hour"], audit=False, now=snapshot.at)
     week = compute_report(service, Period.week_of(snapshot.day), office, by=[], audit=False, now=snapshot.at)

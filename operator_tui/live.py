@@ -1,8 +1,8 @@
 """What the live screens re-read each tick, and when they may skip it.
 
-Plain code (no Textual): it runs inside thread workers. On SQLite ``Database.changed()`` returns the
-``PRAGMA data_version`` token, so an unchanged database costs one PRAGMA per tick; on PostgreSQL it
-returns None and the snapshot is re-read every tick. Waits grow with time even when nothing is
+Plain code (no Textual): it runs inside thread workers. ``service.data_version()`` is a token that
+moves with every commit (``PRAGMA data_version`` on SQLite, the WAL position on PostgreSQL), so an
+unchanged database costs one statement per tick. Waits grow with time even when nothing is
 written, so the snapshot is re-read at least every ``max_age_s`` anyway.
 """
 
@@ -43,7 +43,7 @@ class LiveFeed:
 
     def snapshot(self) -> QueueSnapshot | None:
         """A fresh snapshot, or None when nothing changed since the last one. Raises StorageError."""
-        token = self.service.db.changed()
+        token = self.service.data_version()
         fresh = token is not None and token == self._token and time.monotonic() - self._read_at < self.max_age_s
         if fresh:
             return None

@@ -144,7 +144,8 @@ class Database:
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = self.write_engine
             self._turn = None
-        self._data_version_conn: sqlite3.Connection | None = None
+        self._data_version_conn = None  # the connection changed() asks (sqlite3, or a raw psycopg one)
+        self._data_version_lock = threading.Lock()  # dispose() never closes it under a poll thread
         self._driver_conn = None  # SQLite: the connection driver_write keeps between transactions
         self._driver_lock = threading.Lock()
 
@@ -230,27 +231,47 @@ class Database:
         if not self.is_sqlite:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": OFFICE_LOCK_BASE + office_id})
 
-    def changed(self) -> int | None:
-        """A cheap "anything changed?" token for live screens (``PRAGMA data_version`` on SQLite).
+    def changed(self) -> int | str:
+        """A cheap token that changes whenever anything is committed, for live screens: one
+        statement on a connection of its own, without a transaction.
 
-        Returns None where the backend has no such token (PostgreSQL): the caller then polls.
+        SQLite: ``PRAGMA data_version``. PostgreSQL: the WAL insert position (every commit writes
+        WAL; writes elsewhere in the cluster move it too, which only costs an extra re-read).
         """
-        if not self.is_sqlite:
-            return None
-        with _storage_errors():
+        with self._data_version_lock, _storage_errors():
             if self._data_version_conn is None:
-                path = self.url.split("///", 1)[-1]
-                self._data_version_conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-            return self._data_version_conn.execute("PRAGMA data_version").fetchone()[0]
+                self._data_version_conn = self._open_data_version_conn()
+            try:
+                if self.is_sqlite:
+                    return self._data_version_conn.execute("PRAGMA data_version").fetchone()[0]
+                return self._data_version_conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
+            except Exception:
+                self._close_data_version_conn()  # a restarted server: a fresh connection next time
+                raise
+
+    def _open_data_version_conn(self):  # noqa: ANN202 - sqlite3 or psycopg connection
+        if self.is_sqlite:
+            path = self.url.split("///", 1)[-1]
+            return sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+        raw = self.read_engine.raw_connection()
+        conn = raw.driver_connection
+        raw.detach()  # ours for good: the pool neither recycles nor hands it out
+        conn.autocommit = True
+        return conn
+
+    def _close_data_version_conn(self) -> None:
+        if self._data_version_conn is not None:
+            with suppress(Exception):
+                self._data_version_conn.close()
+            self._data_version_conn = None
 
     def dispose(self) -> None:
         with self._driver_lock:
             if self._driver_conn is not None:
                 self._driver_conn.close()
                 self._driver_conn = None
-        if self._data_version_conn is not None:
-            self._data_version_conn.close()
-            self._data_version_conn = None
+        with self._data_version_lock:  # a poll thread inside changed() finishes first
+            self._close_data_version_conn()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()

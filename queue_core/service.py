@@ -47,6 +47,11 @@ class QueueService(StaffUseCases, SnapshotQueries):
         self._service_time_cache: dict[int, tuple[datetime, float]] = {}
         self._fast_issue = FastIssue(self)
 
+    def data_version(self) -> int | str:
+        """A cheap token that changes whenever anything is committed: live screens re-read only
+        when it moved. Raises :class:`StorageError` when the database is unreachable."""
+        return self.db.changed()
+
     # --- office hours -------------------------------------------------------------------------
     def is_open(self, at: datetime | None = None, *, for_kiosk: bool = True) -> bool:
         """Whether a kiosk may issue now: within today's hours and before the cut-off."""

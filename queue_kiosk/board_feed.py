@@ -3,8 +3,8 @@
 Plain Python, no Textual: the board screen calls :meth:`CallFeed.poll` from a thread worker
 and shows what comes back. Calls are read from the append-only event log by ``id > last_seen``,
 so a board that loses the database and comes back misses none and shows none twice. A cheap
-"anything changed?" token (``PRAGMA data_version`` on SQLite) skips the queries when nothing
-was written; on PostgreSQL (no token) every poll runs the indexed ``id >`` query.
+"anything changed?" token (``service.data_version()``: ``PRAGMA data_version`` on SQLite, the WAL
+position on PostgreSQL) skips the queries when nothing was written.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class CallFeed:
                 self._last_attempt = now
                 self._service = self._connect()
             svc = self._service
-            token = svc.db.changed()
+            token = svc.data_version()
             due = now - self._last_full >= FULL_REFRESH_S
             if self.last_seen is not None and token is not None and token == self._token and not due:
                 return FeedUpdate(online=True)

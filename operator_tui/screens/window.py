@@ -6,6 +6,8 @@ and pressing it says why.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -167,6 +169,9 @@ class OperatorScreen(LiveScreen):
             self.notify("Никто не ждёт услуг этого окна", title="Очередь пуста")
             return
         self.feed.reasons[result.ticket.id] = result.reason
+        if self.view is not None:  # draw the call now; the re-read that follows only confirms it
+            state = replace(self.view.state, current=result.ticket)
+            self.show(replace(self.view, state=state, reason=result.reason))
         self.app.bell()
 
     def action_recall(self) -> None:

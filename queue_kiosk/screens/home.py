@@ -118,7 +118,7 @@ class HomeScreen(KioskScreen):
         if svc is None:
             return
         try:
-            token = svc.db.changed()
+            token = svc.data_version()
             if token is not None and token == self._changed_token:
                 return
             counts = svc.waiting_counts()
