@@ -3,7 +3,7 @@
     python -m benchmarks                      # everything, SQLite and PostgreSQL
     python -m benchmarks --only B1,B2         # some of them
     python -m benchmarks --backend sqlite     # skip PostgreSQL
-    python -m benchmarks --quick              # shorter runs (B4 5 s, B6 200 refreshes), same targets
+    python -m benchmarks --quick              # shorter runs (B4 5 s, B6 200 refreshes, B11 100 calls), same targets
 
 PostgreSQL: TALON_BENCH_DATABASE_URL, else TALON_TEST_DATABASE_URL, else the local test server.
 Histories are built once and kept in benchmarks/.cache/ (PostgreSQL: schemas talon_bench_h*, built
@@ -34,8 +34,8 @@ def _pg_available() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks", description="Talon benchmarks B1–B6")
-    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6")
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description="Talon benchmarks B1–B6, B11")
+    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6,B11")
     ap.add_argument("--backend", default="sqlite,postgres")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--build-pg-history", action="store_true",
@@ -62,18 +62,20 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(bid, what, "not available", note=f"{type(e).__name__}: {str(e)[:200]}"))
         log(f"{bid}: done in {time.perf_counter() - t:.0f} s")
 
-    from . import b1_issue, b2_call_next, b3_report, b4_load, b5_startup, b6_memory
+    from . import b1_issue, b2_call_next, b3_report, b4_load, b5_startup, b6_memory, b11_key
 
     for backend in backends:
         if backend == "postgres" and pg_down:
             rows.extend(Row(b, f"{backend}", "not available", note=f"PostgreSQL: {pg_down}")
-                        for b in ("B1", "B2", "B3", "B4") if b in only)
+                        for b in ("B1", "B2", "B3", "B4", "B11") if b in only)
             continue
         section("B1", f"issue_ticket, {backend}", b1_issue.run, backend)
         build = backend == "sqlite" or args.build_pg_history
         section("B2", f"call_next vs history, {backend}", b2_call_next.run, backend, log=log, build=build)
         section("B3", f"quarterly report, {backend}", b3_report.run, backend, log=log, build=build)
         section("B4", f"processes under load, {backend}", b4_load.run, backend, seconds=5 if args.quick else 30)
+        section("B11", f"operator's F2 to the code on screen, {backend}", b11_key.run, backend,
+                late=100 if args.quick else b11_key.LATE)
     section("B5", "start-up", b5_startup.run)
     section("B6", "memory over refreshes", b6_memory.run, refreshes=200 if args.quick else 1000)
     print_table(rows)

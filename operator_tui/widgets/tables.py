@@ -22,10 +22,16 @@ def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[Cell]]]) -> N
     keys = [k for k, _ in rows]
     if keys == [rk.value for rk in table.rows]:
         columns = list(table.columns)
+        changed = False
         for key, cells in rows:
             for col, new, old in zip(columns, cells, table.get_row(key), strict=False):
                 if new != old:
                     table.update_cell(key, col, new)
+                    changed = True
+        if changed:
+            # Every update starts a new generation of render-cache keys; the old lines would sit in
+            # the LRU caches (up to 11 000 entries) for nothing and slow every full collection.
+            table._clear_caches()  # noqa: SLF001
         return
     cursor = table.cursor_row
     table.clear()
