@@ -194,3 +194,19 @@ def test_a_report_from_a_clock_a_day_ahead_does_not_freeze_today(service, clock)
     service.issue_ticket("payments")
     assert today not in rolled_up_days(service)
     assert assert_rollups_match_live(service, OCTOBER)["total"]["issued"] == 2
+
+
+def test_deleting_a_ticket_of_a_rolled_up_day_deletes_it_and_invalidates_the_day(service, clock) -> None:  # noqa: ANN001
+    """A clean-up by hand (or a retention job) removes the ticket, its facts and the day's rollup."""
+    ticket = service.issue_ticket("payments", "regular")
+    service.cancel(ticket.id, "ушёл")
+    clock.advance(days=1)
+    assert_rollups_match_live(service, OCTOBER)
+    day = ticket.issued_at.astimezone(OMSK).date()
+    assert day in rolled_up_days(service)
+    with service.db.write() as s:
+        s.execute(sa.text("DELETE FROM ticket_event WHERE ticket_id = :t"), {"t": ticket.id})
+        s.execute(sa.text("DELETE FROM ticket WHERE id = :t"), {"t": ticket.id})
+    assert tickets_on(service, day) == 0
+    assert day not in rolled_up_days(service)
+    assert assert_rollups_match_live(service, OCTOBER)["total"]["issued"] == 0

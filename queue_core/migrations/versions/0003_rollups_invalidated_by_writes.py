@@ -53,6 +53,9 @@ PG_UPGRADE = [
         IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.day, NEW.office_id) IS DISTINCT FROM (OLD.day, OLD.office_id)) THEN
             PERFORM talon_stale_rollup(NEW.office_id, NEW.day);
         END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;  -- a BEFORE trigger returning NULL would cancel the delete
+        END IF;
         RETURN NULL;
     END $$ LANGUAGE plpgsql
     """,
