@@ -16,26 +16,21 @@ import random
 import sys
 import time
 import traceback
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from queue_core import load_config, open_service
+from queue_core.clock import SimulatedClock
 from queue_core.domain import AT_WINDOW, DomainError, StorageError
 
 
-class ShiftedClock:
-    """Wall time moved to a fixed office day, identical in every worker (``time.time()`` is shared)."""
+class ShiftedClock(SimulatedClock):
+    """Wall time moved to a fixed office day, identical in every worker (``time.time()`` is shared).
+    A simulated day: its own instants are the record, on PostgreSQL too."""
 
     def __init__(self, wall0: float, fake0: str, tz: str) -> None:
-        self.tz = ZoneInfo(tz)
-        self._base = datetime.fromisoformat(fake0).astimezone(UTC) - timedelta(seconds=wall0)
-
-    def now(self) -> datetime:
-        return self._base + timedelta(seconds=time.time())
-
-    def today(self):  # noqa: ANN201
-        return self.now().astimezone(self.tz).date()
+        shift = datetime.fromisoformat(fake0).timestamp() - wall0
+        super().__init__(tz, source=lambda: time.time() + shift)
 
 
 class Log:
