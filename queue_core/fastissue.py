@@ -8,7 +8,8 @@ one query for the "people ahead" and "open windows" of the estimate, all in the 
 :meth:`Database.driver_write`. The ticket's instants (issued, queued, event) are one ``now``,
 the instant of record (:mod:`queue_core.clock`) read once the write lock is ours (PostgreSQL: in
 the office-lock statement; SQLite: inside ``BEGIN IMMEDIATE``), so numbers and issue times agree
-even when kiosks queue for the write lock, and the ticket's day is the day of record. Values are stored exactly as SQLAlchemy stores them (tests compare both paths).
+even when kiosks queue for the write lock, and the ticket's day is the day of record. Values
+are stored exactly as SQLAlchemy stores them (tests compare both paths).
 """
 
 from __future__ import annotations
