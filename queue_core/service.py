@@ -53,8 +53,13 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def check_clock(self) -> None:
         """Raise :class:`~queue_core.domain.ClockSkew` when this process may not write with its clock
         (at start-up, and by the apps when they reconnect)."""
+        self.now_of_record()
+
+    def now_of_record(self) -> datetime:
+        """The clock of record now, outside a writing transaction (e.g. which days a report may roll
+        up as over); raises :class:`~queue_core.domain.ClockSkew` like a write would."""
         with self.db.read() as s:
-            self._of_record(self.db.server_now(s))
+            return self._of_record(self.db.server_now(s))
 
     def _of_record(self, server_now: datetime) -> datetime:
         return self.clock.of_record(server_now, self.config.database.clock_skew_max_s)

@@ -173,3 +173,16 @@ def test_instants_of_one_office_follow_the_order_its_lock_is_taken(backend, conf
     ticket = real_office.issue_ticket("payments", channel="api")  # waits for the lock, then reads the time
     holder.join()
     assert ticket.issued_at >= released["at"]
+
+
+def test_a_client_a_day_ahead_cannot_close_today_for_reports(config, real_office) -> None:  # noqa: ANN001
+    staff(real_office, 1)
+    ticket = real_office.issue_ticket("payments", channel="api")
+    real_office.finish(real_office.call_next(1, "op1").ticket.id, 1, "op1")  # nothing open: today looks over
+    ahead, source = client(config)
+    source.offset_s = DAY
+    with pytest.raises(ClockSkew):
+        compute_report(ahead, ticket.day.isoformat())
+    with real_office.db.read() as s:
+        assert s.execute(sa.text("SELECT count(*) FROM audit_day")).scalar() == 0  # today not rolled up
+    ahead.db.dispose()
