@@ -237,6 +237,10 @@ class Database:
             now = session.execute(sa.text(LOCK_OFFICE_SQL), {"k": OFFICE_LOCK_BASE + office_id}).scalar_one()
             session.info[_SERVER_NOW] = now.astimezone(UTC)
 
+    def forget_server_now(self, session: Session) -> None:
+        """The next :meth:`server_now` of this transaction reads the clock again (after a row lock)."""
+        session.info.pop(_SERVER_NOW, None)
+
     def server_now(self, session: Session) -> datetime:
         """The database's clock as this transaction sees it (see :mod:`queue_core.clock`): on
         PostgreSQL the server's, read once (by :meth:`lock_office`, or here); on SQLite this machine's."""

@@ -72,6 +72,13 @@ class QueueService(StaffUseCases, SnapshotQueries):
             now = s.info[_NOW] = self._of_record(self.db.server_now(s))
         return now
 
+    def _restamp(self, s: Session) -> None:
+        """A ticket row just locked may hold events of writers outside the office lock (a kiosk's
+        print, a cancel) that committed while we waited: read the instant of record again, after them,
+        so no event of a ticket is earlier than the one before it."""
+        s.info.pop(_NOW, None)
+        self.db.forget_server_now(s)
+
     def _today(self, s: Session) -> date:
         """The office-local date of :meth:`_now`: what "today" is for this transaction."""
         return local_day(self._now(s), self.tz)
@@ -171,7 +178,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             choice = choose_next(candidates, ctx, self.policy)
             if choice is None:
                 return None
-            ticket = s.get(Ticket, choice.ticket.id)
+            ticket = self._ticket(s, choice.ticket.id)
             self._mark_called(s, ticket, shift, choice.rule, choice.reason, priority_call=is_priority(choice.ticket))
             return CallResult(self._info(s, ticket), choice.rule, choice.reason)
 
@@ -462,6 +469,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
         ticket = s.exec(q).first()
         if ticket is None:
             raise NotFound(f"Талон «{ref}» не найден")
+        if lock and not self.db.is_sqlite:
+            self._restamp(s)
         return ticket
 
     def _event(self, s: Session, ticket: Ticket, kind: EventKind, *, window_id: int | None = None,
