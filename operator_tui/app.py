@@ -78,7 +78,8 @@ class OperatorApp(App):
         self._set_db_status("")
 
     def _connect_failed(self, error: str) -> None:
-        self._set_db_status(f"Нет связи с базой данных ({error}). Повторяем каждые {RECONNECT_S:.0f} с…")
+        cause = error.rstrip(".") if error.startswith("Часы") else f"Нет связи с базой данных ({error})"  # ClockSkew
+        self._set_db_status(f"{cause}. Повторяем каждые {RECONNECT_S:.0f} с…")
         self.set_timer(RECONNECT_S, self._connect)
 
     def _set_db_status(self, text: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .clock import Clock, FixedClock, SystemClock
+from .clock import Clock, FixedClock, SimulatedClock, SystemClock
 from .config import Config, ConfigError, load_config
 from .domain import CallResult, DomainError, StorageError, TalonError, TicketInfo, TicketStatus
 
@@ -28,8 +28,8 @@ def __getattr__(name: str):  # noqa: ANN202 - SQLAlchemy is imported only by wha
     raise AttributeError(name)
 
 __all__ = [
-    "CallResult", "Clock", "Config", "ConfigError", "Database", "DomainError", "FixedClock", "StorageError",
-    "SystemClock", "TalonError", "TicketInfo", "TicketStatus", "load_config", "open_service",
+    "CallResult", "Clock", "Config", "ConfigError", "Database", "DomainError", "FixedClock", "SimulatedClock",
+    "StorageError", "SystemClock", "TalonError", "TicketInfo", "TicketStatus", "load_config", "open_service",
 ]
 
 
@@ -38,7 +38,8 @@ def open_service(config: Config, clock: Clock | None = None, *, auto_upgrade: bo
     """Connect to the configured database, make sure its schema is current, sync the catalogue.
 
     The embedded SQLite default upgrades a fresh database itself; PostgreSQL needs
-    ``talon db upgrade`` first unless ``auto_upgrade=True``.
+    ``talon db upgrade`` first unless ``auto_upgrade=True``. A process whose clock is off the
+    database's by more than ``clock_skew_max_s`` is refused with :class:`~queue_core.domain.ClockSkew`.
     """
     from .db import Database
     from .service import QueueService

@@ -251,6 +251,8 @@ class OperatorUiConfig(_Model):
 class DatabaseConfig(_Model):
     url: str = "sqlite:///talon.db"
     echo: bool = False
+    # A process whose clock is further than this from the database's refuses to write (DESIGN.md §11).
+    clock_skew_max_s: float = Field(30, gt=0)
 
     @field_validator("url")
     @classmethod

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0003"
 OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
+# The office lock, then the server's clock: the subquery (a fence, OFFSET 0) runs first, so the
+# instant is read once the lock is ours and instants of one office follow commit order.
+LOCK_OFFICE_SQL = "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(:k) OFFSET 0) AS locked"
+_SERVER_NOW = "talon_server_now"
 BUSY_TIMEOUT_S = 10
 
 
@@ -224,12 +229,29 @@ class Database:
     def lock_office(self, session: Session, office_id: int) -> None:
         """Serialise what changes one office's queue (calls, issues, redirects, returns, declined
         categories) for the rest of this transaction, so that event ids follow commit order and the
-        priority audit can replay the queue exactly.
+        priority audit can replay the queue exactly. On PostgreSQL the server's clock is read in the
+        same statement, after the lock: it is this transaction's :meth:`server_now`.
 
         SQLite needs nothing: ``BEGIN IMMEDIATE`` already holds the only write lock.
         """
         if not self.is_sqlite:
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": OFFICE_LOCK_BASE + office_id})
+            now = session.execute(sa.text(LOCK_OFFICE_SQL), {"k": OFFICE_LOCK_BASE + office_id}).scalar_one()
+            session.info[_SERVER_NOW] = now.astimezone(UTC)
+
+    def forget_server_now(self, session: Session) -> None:
+        """The next :meth:`server_now` of this transaction reads the clock again (after a row lock)."""
+        session.info.pop(_SERVER_NOW, None)
+
+    def server_now(self, session: Session) -> datetime:
+        """The database's clock as this transaction sees it (see :mod:`queue_core.clock`): on
+        PostgreSQL the server's, read once (by :meth:`lock_office`, or here); on SQLite this machine's."""
+        if self.is_sqlite:
+            return datetime.now(UTC)
+        now = session.info.get(_SERVER_NOW)
+        if now is None:
+            now = session.execute(sa.text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
+            session.info[_SERVER_NOW] = now
+        return now
 
     def changed(self) -> int | str:
         """A cheap token that changes whenever anything is committed, for live screens: one

@@ -98,6 +98,29 @@ class StorageError(TalonError):
     """The database cannot be reached or is busy; nothing was committed."""
 
 
+class ClockSkew(StorageError):
+    """This computer's clock differs from the database's beyond ``clock_skew_max_s``: it may not
+    write until the clock is fixed (nothing was committed). ``skew_s`` > 0: our clock is ahead."""
+
+    def __init__(self, skew_s: float) -> None:
+        self.skew_s = skew_s
+        way = "спешат относительно сервера" if skew_s > 0 else "отстают от сервера"
+        super().__init__(f"Часы этого компьютера {way} на {_duration_ru(abs(skew_s))}. "
+                         "Запись запрещена, пока часы не исправлены: проверьте синхронизацию времени (NTP).")
+
+
+def _duration_ru(seconds: float) -> str:
+    """«45 с», «20 мин», «24 ч», «1 ч 5 мин»: as exact as a person needs to find the fault."""
+    s = round(seconds)
+    if s < 120:
+        return f"{s} с"
+    minutes = round(s / 60)
+    if minutes < 120:
+        return f"{minutes} мин"
+    h, m = divmod(minutes, 60)
+    return f"{h} ч {m} мин" if m else f"{h} ч"
+
+
 @dataclass(frozen=True)
 class TicketInfo:
     id: int

@@ -6,8 +6,10 @@ compilation), so :meth:`QueueService.issue_ticket` sends its kiosk/API tickets h
 counter upsert, ticket insert and ``issued`` event as the ORM path, written once per dialect, plus
 one query for the "people ahead" and "open windows" of the estimate, all in the transaction of
 :meth:`Database.driver_write`. The ticket's instants (issued, queued, event) are one ``now``,
-read after the counter row is taken, so numbers and issue times agree even when kiosks queue
-for the write lock. Values are stored exactly as SQLAlchemy stores them (tests compare both paths).
+the instant of record (:mod:`queue_core.clock`) read once the write lock is ours (PostgreSQL: in
+the office-lock statement; SQLite: inside ``BEGIN IMMEDIATE``), so numbers and issue times agree
+even when kiosks queue for the write lock, and the ticket's day is the day of record. Values
+are stored exactly as SQLAlchemy stores them (tests compare both paths).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import re
 from datetime import UTC, date, datetime
 
 from .catalog import CategoryRow, ServiceRow
-from .db import OFFICE_LOCK_BASE
+from .clock import local_day
+from .db import LOCK_OFFICE_SQL, OFFICE_LOCK_BASE
 from .domain import EventKind, TicketInfo, TicketStatus, WaitEstimate
 
 _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number) VALUES (:o, :day, :s, 1) "
@@ -59,6 +62,7 @@ class FastIssue:
         self._ahead: dict[tuple[int, int], str] = {}
         self._json: dict[tuple[str, str, str], str] = {}
         self._conv = conv
+        self._lock = _pg(LOCK_OFFICE_SQL)
 
     def ahead_sql(self, svc: ServiceRow, cat: CategoryRow) -> str:
         key = (svc.id, cat.id)
@@ -85,17 +89,24 @@ class FastIssue:
             data = self._json[key] = json.dumps({"channel": channel, "service": svc.slug, "category": cat.slug})
         return data
 
+    def _server_now(self, cur, office: int) -> datetime:  # noqa: ANN001 - a DB-API cursor
+        """The database's clock, read with the office lock (see Database.lock_office): queue entries
+        commit in event-id order and their instants in the same order."""
+        if self.sqlite:
+            return datetime.now(UTC)
+        cur.execute(self._lock, {"k": OFFICE_LOCK_BASE + office})
+        return cur.fetchone()[0]
+
     def issue(self, svc: ServiceRow, cat: CategoryRow, channel: str, mean_service_min: float) -> TicketInfo:
         s = self.svc
-        office, day, claimed = s.catalog.office_id, s.clock.today(), bool(cat.verify)
+        office, claimed = s.catalog.office_id, bool(cat.verify)
         ahead_sql = self.ahead_sql(svc, cat)
         data = self._data(svc, cat, channel)
         with s.db.driver_write() as cur:
-            if not self.sqlite:  # the office lock (see Database.lock_office): queue entries commit in event-id order
-                cur.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": OFFICE_LOCK_BASE + office})
+            now = s._of_record(self._server_now(cur, office)).astimezone(UTC)
+            day = local_day(now, s.tz)
             cur.execute(self._counter, {"o": office, "day": day.isoformat() if self.sqlite else day, "s": svc.id})
             number = cur.fetchone()[0]
-            now = s.clock.now().astimezone(UTC)  # after the counter row is ours: numbers and times agree
             day_v, now_v = self._values(day, now)
             code = s.config.office.number_format.format(prefix=svc.prefix, number=number)
             p = {"o": office, "day": day_v, "s": svc.id, "c": cat.id, "n": number, "code": code, "channel": channel,

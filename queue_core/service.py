@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .catalog import Catalog, sync_catalog
-from .clock import Clock, SystemClock, as_utc
+from .clock import Clock, SystemClock, as_utc, local_day
 from .config import WEEKDAYS, Config
 from .db import Database
 from .domain import (
@@ -28,6 +28,7 @@ from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
 from .snapshot import SnapshotQueries
 from .staff import StaffUseCases
 
+_NOW = "talon_now"  # Session.info key of the transaction's instant of record
 _CODE_RE = re.compile(r"^\s*([^\W\d_]{1,2})\s*-?\s*(\d{1,4})\s*$")
 S = TicketStatus
 
@@ -41,6 +42,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         self.clock = clock or SystemClock(config.office.tz)
         self.tz = config.office.tz
         self.policy = Policy(config.policy.max_priority_streak, config.policy.starvation_wait_min)
+        self.check_clock()
         with db.write() as s:
             self.catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
         self._expired_through: date | None = None
@@ -51,6 +53,40 @@ class QueueService(StaffUseCases, SnapshotQueries):
         """A cheap token that changes whenever anything is committed: live screens re-read only
         when it moved. Raises :class:`StorageError` when the database is unreachable."""
         return self.db.changed()
+
+    # --- the clock of record (see queue_core.clock) ----------------------------------------------
+    def check_clock(self) -> None:
+        """Raise :class:`~queue_core.domain.ClockSkew` when this process may not write with its clock
+        (at start-up, and by the apps when they reconnect)."""
+        self.now_of_record()
+
+    def now_of_record(self) -> datetime:
+        """The clock of record now, outside a writing transaction (e.g. which days a report may roll
+        up as over); raises :class:`~queue_core.domain.ClockSkew` like a write would."""
+        with self.db.read() as s:
+            return self._of_record(self.db.server_now(s))
+
+    def _of_record(self, server_now: datetime) -> datetime:
+        return self.clock.of_record(server_now, self.config.database.clock_skew_max_s)
+
+    def _now(self, s: Session) -> datetime:
+        """The instant this writing transaction records: read once (after the office lock, when the
+        transaction takes it), checked against our own clock, then the same for every row it writes."""
+        now = s.info.get(_NOW)
+        if now is None:
+            now = s.info[_NOW] = self._of_record(self.db.server_now(s))
+        return now
+
+    def _restamp(self, s: Session) -> None:
+        """A ticket row just locked may hold events of writers outside the office lock (a kiosk's
+        print, a cancel) that committed while we waited: read the instant of record again, after them,
+        so no event of a ticket is earlier than the one before it."""
+        s.info.pop(_NOW, None)
+        self.db.forget_server_now(s)
+
+    def _today(self, s: Session) -> date:
+        """The office-local date of :meth:`_now`: what "today" is for this transaction."""
+        return local_day(self._now(s), self.tz)
 
     # --- office hours -------------------------------------------------------------------------
     def is_open(self, at: datetime | None = None, *, for_kiosk: bool = True) -> bool:
@@ -102,11 +138,12 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def _insert_ticket(self, s: Session, service_id: int, category_id: int, channel: str,
                        now: datetime | None = None) -> Ticket:
-        """Number and insert a ticket. Without ``now`` the issue instant is read after the counter
-        row is taken, so a ticket's number and its issue time agree even under concurrent kiosks."""
-        day = self.clock.today()
+        """Number and insert a ticket at the transaction's instant of record. It is read under the
+        write lock (the office lock), so a ticket's number and its issue time agree even under
+        concurrent kiosks, and its day is the day of record."""
+        now = now or self._now(s)
+        day = local_day(now, self.tz)
         number = self._next_number(s, day, service_id)
-        now = now or self.clock.now()
         prefix = self.catalog.service_by_id[service_id].prefix
         ticket = Ticket(office_id=self.catalog.office_id, day=day, service_id=service_id,
                         category_id=category_id, number=number,
@@ -142,11 +179,11 @@ class QueueService(StaffUseCases, SnapshotQueries):
             self._ensure_window_free(s, shift.window_id)
             win = self.catalog.windows[window]
             candidates = self._candidates(s, win.weights)
-            ctx = WindowContext(win.weights, self.clock.now(), self._priority_streak(s, shift.window_id))
+            ctx = WindowContext(win.weights, self._now(s), self._priority_streak(s, shift.window_id))
             choice = choose_next(candidates, ctx, self.policy)
             if choice is None:
                 return None
-            ticket = s.get(Ticket, choice.ticket.id)
+            ticket = self._ticket(s, choice.ticket.id)
             self._mark_called(s, ticket, shift, choice.rule, choice.reason, priority_call=is_priority(choice.ticket))
             return CallResult(self._info(s, ticket), choice.rule, choice.reason)
 
@@ -172,7 +209,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             self.db.lock_office(s, self.catalog.office_id)
             shift = self._active_shift(s, window, login)
             self._ensure_window_free(s, shift.window_id)
-            now = self.clock.now()
+            now = self._now(s)
             ticket = self._insert_ticket(s, svc.id, cat.id, "informator", now)
             ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
             self._event(s, ticket, EventKind.ISSUED, **ids, channel="informator", service=svc.slug,
@@ -188,7 +225,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def _mark_called(self, s: Session, ticket: Ticket, shift: OperatorShift, rule: CallRule, reason: str,
                      *, priority_call: bool) -> None:
-        now = self.clock.now()
+        now = self._now(s)
         done = s.execute(sa.update(Ticket).where(Ticket.id == ticket.id, Ticket.status.in_((S.WAITING, S.POSTPONED)))
                          .values(status=S.CALLED, called_at=now, window_id=shift.window_id,
                                  operator_id=shift.operator_id, recalls=0, postponed_until=None))
@@ -205,7 +242,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         rows = s.execute(
             select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.category_id, Ticket.order_at)
             .where(Ticket.office_id == self.catalog.office_id, Ticket.status == S.WAITING,
-                   Ticket.day == self.clock.today(), Ticket.service_id.in_(ids))
+                   Ticket.day == self._today(s), Ticket.service_id.in_(ids))
         ).all()
         out = []
         for tid, code, sid, cid, order_at in rows:
@@ -229,7 +266,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         return streak
 
     def _ensure_window_free(self, s: Session, window_id: int) -> None:
-        busy = s.exec(select(Ticket.code).where(Ticket.window_id == window_id, Ticket.day == self.clock.today(),
+        busy = s.exec(select(Ticket.code).where(Ticket.window_id == window_id, Ticket.day == self._today(s),
                                                Ticket.status.in_(AT_WINDOW))).first()
         if busy:
             raise DomainError(f"У окна ещё талон {busy}: завершите его, отметьте неявку или перенаправьте")
@@ -252,7 +289,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def start(self, ref: str | int, window: int, login: str) -> TicketInfo:
         with self.db.write() as s:
             ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "начать обслуживание")
-            ticket.status, ticket.started_at = S.SERVING, self.clock.now()
+            ticket.status, ticket.started_at = S.SERVING, self._now(s)
             self._event(s, ticket, EventKind.STARTED, window_id=shift.window_id, operator_id=shift.operator_id)
             return self._info(s, ticket)
 
@@ -264,7 +301,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         with self.db.write() as s:
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "завершить")
             ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
-            now = self.clock.now()
+            now = self._now(s)
             if ticket.status == S.CALLED:
                 ticket.started_at = now
                 self._event(s, ticket, EventKind.STARTED, **ids, implicit=True)
@@ -294,7 +331,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             self.db.lock_office(s, self.catalog.office_id)
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "перенаправить")
             old = self.catalog.service_by_id[ticket.service_id].slug
-            self._requeue(ticket, position)
+            self._requeue(s, ticket, position)
             ticket.service_id = target.id
             self._event(s, ticket, EventKind.REDIRECTED, window_id=shift.window_id, operator_id=shift.operator_id,
                         from_service=old, to_service=target.slug, position=position)
@@ -307,7 +344,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         with self.db.write() as s:
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "отложить")
             ticket.status = S.POSTPONED
-            ticket.postponed_until = self.clock.now() + timedelta(minutes=minutes)
+            ticket.postponed_until = self._now(s) + timedelta(minutes=minutes)
             ticket.window_id = ticket.operator_id = None
             self._event(s, ticket, EventKind.POSTPONED, window_id=shift.window_id, operator_id=shift.operator_id,
                         minutes=minutes, reason=reason)
@@ -323,7 +360,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             self.db.lock_office(s, self.catalog.office_id)
             ticket = self._ticket(s, ref)
             self._expect(ticket, (S.POSTPONED,), "вернуть в очередь")
-            self._requeue(ticket, self.config.policy.return_position)
+            self._requeue(s, ticket, self.config.policy.return_position)
             self._event(s, ticket, EventKind.RETURNED, **ids, position=self.config.policy.return_position)
             return self._info(s, ticket, with_estimate=True)
 
@@ -345,7 +382,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "подтвердить категорию")
             if not ticket.category_claimed:
                 raise DomainError(f"У талона {ticket.code} нет категории, ожидающей проверки")
-            now = self.clock.now()
+            now = self._now(s)
             ticket.category_claimed = False
             ticket.category_verified_by, ticket.category_verified_at = shift.operator_id, now
             self._event(s, ticket, EventKind.CATEGORY_VERIFIED, window_id=shift.window_id,
@@ -362,7 +399,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
             old = self.catalog.category_by_id[ticket.category_id].slug
             ticket.category_claimed = False
             ticket.category_id = self.catalog.categories["regular"].id
-            self._requeue(ticket, "front")
+            self._requeue(s, ticket, "front")
             self._event(s, ticket, EventKind.CATEGORY_DECLINED, window_id=shift.window_id,
                         operator_id=shift.operator_id, from_category=old, to_category="regular")
             return self._info(s, ticket, with_estimate=True)
@@ -392,8 +429,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if not (isinstance(rating, int) and 1 <= rating <= 5):
             raise DomainError("Оценка — целое число от 1 до 5")
 
-    def _requeue(self, ticket: Ticket, position: str) -> None:
-        now = self.clock.now()
+    def _requeue(self, s: Session, ticket: Ticket, position: str) -> None:
+        now = self._now(s)
         ticket.status = S.WAITING
         ticket.queued_at = now
         ticket.order_at = as_utc(ticket.issued_at) if position == "front" else now
@@ -436,11 +473,13 @@ class QueueService(StaffUseCases, SnapshotQueries):
         ticket = s.exec(q).first()
         if ticket is None:
             raise NotFound(f"Талон «{ref}» не найден")
+        if lock and not self.db.is_sqlite:
+            self._restamp(s)
         return ticket
 
     def _event(self, s: Session, ticket: Ticket, kind: EventKind, *, window_id: int | None = None,
                operator_id: int | None = None, at: datetime | None = None, **data: object) -> None:
-        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at or self.clock.now(), office_id=ticket.office_id,
+        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at or self._now(s), office_id=ticket.office_id,
                           window_id=window_id, operator_id=operator_id, data=data))
 
     def _service(self, slug: str):  # noqa: ANN202
@@ -456,8 +495,9 @@ class QueueService(StaffUseCases, SnapshotQueries):
         return cat
 
     def _expire_past_days(self, s: Session) -> None:
-        """Waiting/postponed tickets of a past day become ``expired`` at that day's closing time."""
-        today = self.clock.today()
+        """Waiting/postponed tickets of a past day become ``expired`` at that day's closing time.
+        Past is decided by the clock of record, never by this process' own date."""
+        today = self._today(s)
         if self._expired_through == today:
             return
         rows = s.execute(select(Ticket.id, Ticket.day).where(
@@ -470,12 +510,12 @@ class QueueService(StaffUseCases, SnapshotQueries):
         self._expired_through = today
 
     def _return_due_postponed(self, s: Session) -> None:
-        now = self.clock.now()
+        now = self._now(s)
         due = s.exec(select(Ticket).where(Ticket.office_id == self.catalog.office_id,
-                                          Ticket.day == self.clock.today(), Ticket.status == S.POSTPONED,
+                                          Ticket.day == self._today(s), Ticket.status == S.POSTPONED,
                                           Ticket.postponed_until <= now)).all()
         for ticket in due:
-            self._requeue(ticket, self.config.policy.return_position)
+            self._requeue(s, ticket, self.config.policy.return_position)
             self._event(s, ticket, EventKind.RETURNED, auto=True, position=self.config.policy.return_position)
         if due:
             s.flush()

@@ -118,7 +118,7 @@ class StaffUseCases:
                 if taken is not None:
                     who = s.get(Operator, taken.operator_id)
                     raise AuthError(f"{win.title} уже занято: {who.full_name}")
-                shift = OperatorShift(operator_id=op.id, window_id=win.id, logged_in_at=self.clock.now())
+                shift = OperatorShift(operator_id=op.id, window_id=win.id, logged_in_at=self._now(s))
                 s.add(shift)
                 try:
                     s.flush()
@@ -132,7 +132,7 @@ class StaffUseCases:
 
         Unknown, disabled and locked logins raise at once (nothing to count)."""
         op = s.exec(select(Operator).where(Operator.login == (login or "").strip().lower())).first()
-        now = self.clock.now()
+        now = self._now(s)
         if op is None or not op.active:
             raise AuthError("Неверный логин или PIN" if op is None else f"Оператор «{op.login}» отключён")
         if op.locked_until and as_utc(op.locked_until) > now:
@@ -154,19 +154,19 @@ class StaffUseCases:
             self.db.lock_office(s, self.catalog.office_id)
             shift = self._shift(s, window, login)
             current = s.exec(select(Ticket).where(Ticket.window_id == shift.window_id,
-                                                  Ticket.day == self.clock.today(),
+                                                  Ticket.day == self._today(s),
                                                   Ticket.status.in_(AT_WINDOW))).first()
             ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
             if current is not None:
                 if not force:
                     raise DomainError(f"У окна талон {current.code}: завершите его или подтвердите выход")
                 if current.status == "serving":
-                    current.status, current.finished_at = "done", self.clock.now()
+                    current.status, current.finished_at = "done", self._now(s)
                     self._event(s, current, EventKind.FINISHED, **ids, reason="окно закрыто")
                 else:
-                    self._requeue(current, "front")
+                    self._requeue(s, current, "front")
                     self._event(s, current, EventKind.RETURNED, **ids, reason="окно закрыто", position="front")
-            now = self.clock.now()
+            now = self._now(s)
             self._end_pause(s, shift, now)
             shift.logged_out_at = now
 
@@ -177,11 +177,11 @@ class StaffUseCases:
             if shift.paused_at is not None:
                 raise DomainError("Окно уже на перерыве")
             busy = s.exec(select(Ticket.code).where(Ticket.window_id == shift.window_id,
-                                                   Ticket.day == self.clock.today(),
+                                                   Ticket.day == self._today(s),
                                                    Ticket.status.in_(AT_WINDOW))).first()
             if busy:
                 raise DomainError(f"Сначала завершите талон {busy}")
-            now = self.clock.now()
+            now = self._now(s)
             shift.paused_at, shift.pause_reason = now, reason
             s.add(ShiftPause(shift_id=shift.id, started_at=now, reason=reason))
             return self._shift_info(s, shift)
@@ -191,7 +191,7 @@ class StaffUseCases:
             shift = self._shift(s, window, login)
             if shift.paused_at is None:
                 raise DomainError("Окно не на перерыве")
-            self._end_pause(s, shift, self.clock.now())
+            self._end_pause(s, shift, self._now(s))
             return self._shift_info(s, shift)
 
     def current_shift(self, window: int) -> ShiftInfo | None:

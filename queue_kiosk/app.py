@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from queue_core import open_service
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import OfficeClosed, StorageError, TalonError, TicketInfo
+from queue_core.domain import ClockSkew, OfficeClosed, StorageError, TalonError, TicketInfo
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.screens.home import HomeScreen
 from queue_kiosk.screens.out_of_service import OutOfServiceScreen
@@ -153,7 +153,7 @@ class KioskApp(App[None], inherit_bindings=False):
             ticket = self.service.issue_ticket(service_id, category_id, channel="kiosk")
         except StorageError as e:
             log.warning("kiosk: ticket not issued, database unreachable: %s", e)
-            self.call_from_thread(self._not_issued, None)
+            self.call_from_thread(self._not_issued, None, _staff_note(e))
         except OfficeClosed:
             self.call_from_thread(self._not_issued, "")
         except TalonError as e:  # e.g. a service removed from the config meanwhile
@@ -166,11 +166,11 @@ class KioskApp(App[None], inherit_bindings=False):
             log.info("kiosk: issued %s (%s, %s)", ticket.code, ticket.service, ticket.category)
             self.call_from_thread(self.show_ticket, ticket)
 
-    def _not_issued(self, text: str | None) -> None:
+    def _not_issued(self, text: str | None, note: str = "") -> None:
         """``None``: the database is down; ``""``: the office has just closed; else a message."""
         self.issuing = False
         if text is None:
-            self.database_down()
+            self.database_down(note)
             return
         self.go_home()
         if text:
@@ -213,9 +213,10 @@ class KioskApp(App[None], inherit_bindings=False):
             svc = self.service or self._open_service()
             if self.is_down:
                 svc.waiting_counts()
+                svc.check_clock()  # a clock refused before stays refused until it is fixed
         except TalonError as e:  # StorageError, or a schema that needs `talon db upgrade`
             log.warning("kiosk: database unreachable: %s", e)
-            self.call_from_thread(self.database_down)
+            self.call_from_thread(self.database_down, _staff_note(e))
             return
         self.call_from_thread(self._connected, svc)
 
@@ -233,11 +234,12 @@ class KioskApp(App[None], inherit_bindings=False):
             home.refresh_state()
             home.load_counts()
 
-    def database_down(self) -> None:
-        """Show «Терминал временно не работает» and retry in the background until it answers."""
+    def database_down(self, note: str = "") -> None:
+        """Show «Терминал временно не работает» (with ``note`` for the staff) and retry in the
+        background until it answers."""
         if not self.is_down:
             self.is_down = True
-            self.push_screen(OutOfServiceScreen())
+            self.push_screen(OutOfServiceScreen(note))
         if self._retry_timer is None:
             self._retry_timer = self.set_interval(self.retry_s, self.connect)
 
@@ -253,6 +255,12 @@ class KioskApp(App[None], inherit_bindings=False):
         self.notify("Не получилось. Попробуйте ещё раз или обратитесь к информатору.",
                     severity="error", timeout=8)
         self.go_home()
+
+
+def _staff_note(error: Exception) -> str:
+    """What the staff must fix, shown small on the out-of-service screen: only a wrong clock needs
+    someone at this terminal (an outage heals by itself)."""
+    return str(error) if isinstance(error, ClockSkew) else ""
 
 
 def build_app(config: Config, service: Any = None, **kwargs: Any) -> KioskApp:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from queue_core.config import Config
-from queue_core.domain import CallShown, StorageError
+from queue_core.domain import CallShown, ClockSkew, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class FeedUpdate:
     history: tuple[CallShown, ...] = ()  # the recent calls a freshly started board shows once
     waiting: tuple[WaitingLine, ...] | None = None  # None: unchanged since the last poll
     error: str = ""
+    note: str = ""  # what the staff must fix at this board (a wrong clock), shown by the link mark
 
 
 @dataclass
@@ -66,6 +67,7 @@ class CallFeed:
         self.history = history or config.board.history
         self._connect = connect
         self._service = None
+        self._note = ""
         self._monotonic = monotonic
         self.last_seen: int | None = None  # None until the recent history was read once
         self._token: int | None = None
@@ -88,7 +90,7 @@ class CallFeed:
         try:
             if self._service is None:
                 if now - self._last_attempt < RECONNECT_S:
-                    return FeedUpdate(online=False, error="Нет связи с базой данных")
+                    return FeedUpdate(online=False, error="Нет связи с базой данных", note=self._note)
                 self._last_attempt = now
                 self._service = self._connect()
             svc = self._service
@@ -105,7 +107,8 @@ class CallFeed:
             waiting = self._waiting(svc)
         except StorageError as e:
             self._token = None  # re-read everything once the database is back
-            return FeedUpdate(online=False, error=str(e))
+            self._note = str(e) if isinstance(e, ClockSkew) else ""
+            return FeedUpdate(online=False, error=str(e), note=self._note)
         # Only a poll that read everything moves the mark: a failure halfway loses no call.
         self.last_seen, self._token = mark, token
         if due:

@@ -15,7 +15,7 @@ from textual import work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from queue_core.domain import StorageError, TalonError
+from queue_core.domain import ClockSkew, StorageError, TalonError
 
 from ..live import LiveFeed
 from ..messages import ActionDone, ActionFailed, LiveFailed, LiveLoaded
@@ -145,8 +145,9 @@ class LiveScreen(Screen):
         if message.storage:
             self.offline = True
             self.query_one(DbBanner).show_outage(str(message.error))
-            self.notify(f"{message.label}: {NOT_DONE} — нет связи с базой данных. Повторите, когда связь вернётся.",
-                        severity="error", timeout=10)
+            why = (str(message.error) if isinstance(message.error, ClockSkew)  # reads still work: the banner goes
+                   else "нет связи с базой данных. Повторите, когда связь вернётся.")
+            self.notify(f"{message.label}: {NOT_DONE} — {why}", severity="error", timeout=10)
         else:
             self.notify(f"{message.label}: {message.error}", severity="warning", timeout=8)
         self.refresh_bindings()

@@ -33,8 +33,8 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     ``"2025-10-06"``) for ``office`` (its code; None = every office in the database), with one table
     of groups per name in ``by`` (see :data:`~queue_core.reports.model.GROUPINGS`).
 
-    ``source`` is a :class:`~queue_core.service.QueueService` (its clock stamps the report and says
-    which days are over) or a :class:`~queue_core.db.Database`. First the period's closed office-days
+    ``source`` is a :class:`~queue_core.service.QueueService` (its clock of record stamps the report
+    and says which days are over; a refused clock raises ClockSkew) or a :class:`~queue_core.db.Database`. First the period's closed office-days
     not rolled up yet are rolled up (:mod:`.rollup`; ``rollup=False`` skips this and computes them
     live). Then one read transaction: the facts of rolled-up days are read from ``ticket_fact``,
     those of open days built from the event log; every grouping is aggregated from them in memory
@@ -45,7 +45,7 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     """
     db: Database = source.db if hasattr(source, "db") else source
     if now is None:
-        now = source.clock.now() if hasattr(source, "clock") else datetime.now(UTC)
+        now = source.now_of_record() if hasattr(source, "now_of_record") else datetime.now(UTC)
     if isinstance(period, str):
         period = parse_period(period)
     by = tuple(by)

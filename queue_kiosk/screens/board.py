@@ -94,7 +94,8 @@ class BoardScreen(Screen):
     def apply(self, update: FeedUpdate) -> None:
         """Show what a poll found (runs on the UI thread)."""
         self.online = update.online
-        self.query_one(LinkMark).online = update.online
+        mark = self.query_one(LinkMark)
+        mark.note, mark.online = update.note, update.online
         if not update.online:
             return
         for call in update.history:  # a (re)started board: shown once, quietly

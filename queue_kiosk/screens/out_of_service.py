@@ -11,13 +11,18 @@ from queue_kiosk.screens.base import KioskScreen
 
 
 class OutOfServiceScreen(KioskScreen):
-    """«Терминал временно не работает, обратитесь к информатору» — nothing to press."""
+    """«Терминал временно не работает, обратитесь к информатору» — nothing to press. ``note`` (e.g.
+    a wrong clock) tells the staff what to fix, in place of «Подключаемся…»."""
+
+    def __init__(self, note: str = "") -> None:
+        super().__init__()
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="out-of-service"):
             yield Static("Терминал временно не работает", id="oos-title")
             yield Static("Обратитесь к информатору", id="oos-text")
-        yield Static("Подключаемся к базе данных…", classes="hint")
+        yield Static(self.note or "Подключаемся к базе данных…", classes="hint")
 
     def on_key(self, event: events.Key) -> None:
         event.stop()  # no key leaks to the screens below

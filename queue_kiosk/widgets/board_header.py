@@ -37,13 +37,18 @@ class BoardClock(Horizontal):
 
 
 class LinkMark(Static):
-    """A small red mark while the database does not answer; empty otherwise."""
+    """A small red mark while the database does not answer (with ``note``, e.g. a wrong clock, in
+    place of «нет связи»); empty otherwise."""
 
     online: reactive[bool] = reactive(True)
+    note: reactive[str] = reactive("")
 
     def watch_online(self, online: bool) -> None:
-        self.update("" if online else "● нет связи")
+        self.update("" if online else f"● {self.note or 'нет связи'}")
         self.set_class(not online, "-offline")
+
+    def watch_note(self, _note: str) -> None:
+        self.watch_online(self.online)
 
 
 class BoardHeader(Horizontal):

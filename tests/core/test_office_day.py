@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import staff
 from freezegun import freeze_time
 
-from queue_core import SystemClock, open_service
+from queue_core import open_service
+from queue_core.clock import SimulatedClock
 from queue_core.domain import AuthError, CallRule, DomainError, EventKind, OfficeClosed, TicketStatus
 
 S = TicketStatus
@@ -24,7 +25,8 @@ def frozen():  # noqa: ANN201
 
 @pytest.fixture
 def office(config, frozen):  # noqa: ANN001, ANN201
-    svc = open_service(config, SystemClock(config.office.tz), auto_upgrade=True)
+    # freezegun's 2025 is a simulated day: its instants are the record, also on PostgreSQL's real clock
+    svc = open_service(config, SimulatedClock(config.office.tz), auto_upgrade=True)
     yield svc
     svc.db.dispose()
 
@@ -133,7 +135,7 @@ def test_wrong_transitions_are_refused_in_russian(office) -> None:  # noqa: ANN0
 
 def test_numbers_restart_at_local_midnight_in_omsk(config, frozen) -> None:  # noqa: ANN001
     config = config.model_copy(update={"office": config.office.model_copy(update={"hours": {}})})
-    svc = open_service(config, SystemClock(config.office.tz), auto_upgrade=True)
+    svc = open_service(config, SimulatedClock(config.office.tz), auto_upgrade=True)
     frozen.move_to("2025-10-06 17:59:59")  # 23:59:59 in Omsk
     a = svc.issue_ticket("payments", channel="api")
     b = svc.issue_ticket("payments", channel="api")

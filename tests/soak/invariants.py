@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -108,6 +108,40 @@ def replay(c: sa.Connection) -> tuple[list[str], dict[str, int]]:
     return problems, dict(kinds)
 
 
+def _instant(value: object) -> datetime:
+    """An event's ``at`` as an aware UTC datetime (SQLite hands back text or naive values)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def times(c: sa.Connection) -> list[str]:
+    """Time runs forward for every ticket: no event earlier than the ticket's previous event, and no
+    negative wait (first call − issue), walk (start − the call before it) or service (finish − start)."""
+    problems: list[str] = []
+    last: dict[int, tuple[str, datetime]] = {}
+    seen: dict[int, dict[str, datetime]] = defaultdict(dict)  # ticket -> the last instant of each kind
+    # closing kind -> (measure, the kind whose last instant opens it); the wait ends at the first call only
+    spans = {"called": ("wait", "issued"), "started": ("walk", "called"), "finished": ("service", "started")}
+    for eid, tid, kind, at in c.execute(sa.text("SELECT id, ticket_id, kind, at FROM ticket_event ORDER BY id")):
+        at = _instant(at)
+        if tid in last and at < last[tid][1]:
+            problems.append(f"ticket {tid}: {kind} (event {eid}) at {at} is earlier than its {last[tid][0]} at {last[tid][1]}")
+        last[tid] = (kind, at)
+        name, opened_by = spans.get(kind, (None, None))
+        start = seen[tid].get(opened_by)
+        if start is not None and not (kind == "called" and "called" in seen[tid]) and at < start:
+            problems.append(f"ticket {tid}: negative {name} {(at - start).total_seconds():.1f} s (event {eid})")
+        seen[tid][kind] = at
+    return problems
+
+
+def one_day(c: sa.Connection, day: date) -> list[str]:
+    """Every ticket belongs to the run's office day (one issued by a wrong clock would not)."""
+    rows = c.execute(sa.text("SELECT id, code, day FROM ticket")).all()
+    return [f"ticket {tid} {code} on {d}, not {day}" for tid, code, d in rows if str(d) != str(day)]
+
+
 def audit(url: str, day: date) -> list[str]:
     """The priority audit of DESIGN.md §8 over the run's day: no out-of-turn violation, no policy
     deviation, on every backend (PostgreSQL serialises every queue entry with calls under the
@@ -183,6 +217,8 @@ def check_all(url: str, day: date, logs: list[dict]) -> tuple[list[str], dict]:
             problems += numbering(c)
             replayed, kinds = replay(c)
             problems += replayed
+            problems += times(c)
+            problems += one_day(c, day)
             problems += logs_vs_db(c, logs)
             problems += prints(c, logs)
     finally:

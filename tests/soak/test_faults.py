@@ -101,3 +101,41 @@ def test_postgres_connections_cut_mid_run_are_reported_and_recovered(backend: st
     assert done == outages and cut > 0
     assert fig["storage_errors"] > 0  # the processes did notice, and said so
     assert after["issued"] > 0 and after["calls"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres", *(["sqlite"] if LONG else [])])
+def test_workers_whose_clock_steps_away_are_refused_and_land_nothing(backend: str, soak_url: str,
+                                                                    tmp_path: Path) -> None:
+    if backend == "postgres" and not PG_URL:
+        pytest.skip("TALON_TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
+    soak = Soak(tmp_path, soak_url, [1, 3])
+    skewed = {"skewed-kiosk": 86_400, "skewed-window3": -1200}  # a day ahead; 20 minutes slow
+    try:  # one sound kiosk and window beside them: the short form stays cheap
+        soak.kiosks(1, gap_s=0.1)
+        soak.add("skewed-kiosk", "kiosk", gap_s=0.1, channel="api", skew_s=skewed["skewed-kiosk"])
+        soak.add("window1", "window", window=1, login="op1", service_s=0.0)
+        soak.add("skewed-window3", "window", window=3, login="op3", skew_s=skewed["skewed-window3"])
+        deadline = soak.begin(3 if not LONG else 60)
+        codes = soak.wait(timeout=deadline - time.time() + 90)
+    finally:
+        soak.stop()
+    assert all(c == 0 for c in codes.values()), {n: soak.stderr(n) for n, c in codes.items() if c}
+    logs = read_logs(soak.logs)
+    problems, _ = check_all(soak_url, MONDAY_9.date(), logs)  # incl. every ticket on the run's day
+    theirs = [r for r in logs if r["worker"] in skewed and r["op"] not in ("ready", "done")]
+    refusals = [r for r in theirs if r["op"] == "storage_error"]
+    engine = sa.create_engine(soak_url)
+    try:
+        with engine.connect() as c:
+            op3_shifts = c.execute(sa.text("SELECT count(*) FROM operator_shift s JOIN operator o "
+                                           "ON o.id = s.operator_id WHERE o.login = 'op3'")).scalar()
+    finally:
+        engine.dispose()
+    report(f"skewed-clock/{backend}", {**figures(logs), "refusals": len(refusals)})
+    assert problems == []
+    assert {r["worker"] for r in refusals} == set(skewed)
+    assert all(r["op"] in ("storage_error", "refused") for r in theirs)  # nothing reported as committed
+    assert all("Часы этого компьютера" in r["msg"] for r in refusals)
+    assert op3_shifts == 0
+    assert figures(logs)["issued"] > 0 and figures(logs)["calls"] > 0  # the others worked meanwhile

@@ -16,26 +16,29 @@ import random
 import sys
 import time
 import traceback
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from queue_core import load_config, open_service
+from queue_core.clock import SimulatedClock, SystemClock
 from queue_core.domain import AT_WINDOW, DomainError, StorageError
 
 
-class ShiftedClock:
-    """Wall time moved to a fixed office day, identical in every worker (``time.time()`` is shared)."""
+class ShiftedClock(SimulatedClock):
+    """Wall time moved to a fixed office day, identical in every worker (``time.time()`` is shared).
+    A simulated day: its own instants are the record, on PostgreSQL too."""
 
     def __init__(self, wall0: float, fake0: str, tz: str) -> None:
-        self.tz = ZoneInfo(tz)
-        self._base = datetime.fromisoformat(fake0).astimezone(UTC) - timedelta(seconds=wall0)
+        shift = datetime.fromisoformat(fake0).timestamp() - wall0
+        super().__init__(tz, source=lambda: time.time() + shift)
 
-    def now(self) -> datetime:
-        return self._base + timedelta(seconds=time.time())
 
-    def today(self):  # noqa: ANN201
-        return self.now().astimezone(self.tz).date()
+class SkewedClock(SystemClock):
+    """This computer's own clock (compared with the database's), off by ``offset_s`` seconds."""
+
+    def __init__(self, tz: str) -> None:
+        super().__init__(tz, source=lambda: time.time() + self.offset_s)
+        self.offset_s = 0.0
 
 
 class Log:
@@ -53,7 +56,8 @@ class Worker:
         self.rnd = random.Random(spec["seed"])
         self.log = Log(spec["log"])
         self.config = load_config(spec["config"])
-        self.clock = ShiftedClock(spec["wall0"], spec["fake0"], self.config.office.timezone)
+        tz = self.config.office.timezone
+        self.clock = SkewedClock(tz) if "skew_s" in spec else ShiftedClock(spec["wall0"], spec["fake0"], tz)
         self.svc = None
         while self.svc is None:  # the database may be down when we (re)start
             try:
@@ -72,6 +76,8 @@ class Worker:
         while not go.exists():
             time.sleep(0.05)
         self.deadline = float(go.read_text())
+        if "skew_s" in spec:  # the clock steps once the run starts (a bad NTP step): refused from now on
+            self.clock.offset_s = spec["skew_s"]
 
     def act(self, op: str, fn, **extra: object):  # noqa: ANN001, ANN202
         """Run one use case; log it when committed, log a StorageError and return None."""
@@ -136,7 +142,8 @@ class Worker:
     def run_window(self) -> None:
         self.window, self.login = self.spec["window"], self.spec["login"]
         while self.act("login", lambda: self.svc.login(self.window, self.login, "1234")) is None:
-            pass
+            if time.time() >= self.deadline:
+                return  # never let in (a refused clock): nothing to serve
         p = self.spec["p"]
         ticket = self.current()
         while time.time() < self.deadline:
