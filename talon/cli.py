@@ -52,6 +52,16 @@ def emit(obj: object, as_json: bool, text: str) -> None:
         click.echo(text)
 
 
+def read_pin(prompt: str, confirm: bool = False) -> str:
+    """A PIN typed at the terminal (hidden), or the first line of standard input when that is not a terminal."""
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError("PIN не указан: задайте --pin или подайте его строкой на стандартный ввод")
+    return line
+
+
 def ticket_line(t) -> str:  # noqa: ANN001 - TicketInfo
     from queue_core.domain import STATUS_RU
 
@@ -201,12 +211,12 @@ def window_options(f):  # noqa: ANN001, ANN201
 
 @cli.command("login")
 @window_options
-@click.option("--pin", help="PIN (если не указан — спросит).")
+@click.option("--pin", help="PIN (если не указан — спросит или прочитает строку со стандартного ввода).")
 @pass_app
 def login_cmd(app: AppContext, window: int, login: str, pin: str | None) -> None:
     """Открыть окно: вход оператора."""
     if pin is None:
-        pin = click.prompt("PIN", hide_input=True)
+        pin = read_pin("PIN")
     shift = app.service.login(window, login, pin)
     click.echo(f"{app.config.window(window).title}: работает {shift.full_name}")
 
@@ -347,7 +357,7 @@ def operators_group() -> None:
 def operators_add(app: AppContext, login: str, name: str, role: str, pin: str | None) -> None:
     """Добавить оператора."""
     if pin is None:
-        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+        pin = read_pin("PIN", confirm=True)
     op = app.service.add_operator(login, name, role, pin)
     click.echo(f"Добавлен: {op.login} — {op.full_name} ({op.role})")
 
@@ -377,7 +387,7 @@ def operators_disable(app: AppContext, login: str) -> None:
 def operators_set_pin(app: AppContext, login: str, pin: str | None) -> None:
     """Сменить PIN (снимает блокировку)."""
     if pin is None:
-        pin = click.prompt("Новый PIN", hide_input=True, confirmation_prompt=True)
+        pin = read_pin("Новый PIN", confirm=True)
     op = app.service.set_pin(login, pin)
     click.echo(f"PIN изменён: {op.login}")
 

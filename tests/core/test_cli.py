@@ -65,6 +65,16 @@ def test_missing_config_file_and_bad_arguments(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Неизвестная услуга «nope»" in r.stderr
 
 
+def test_a_pin_not_given_is_read_from_piped_input_never_from_the_terminal(tmp_path: Path) -> None:
+    cfg = write_config_file(tmp_path)
+    r = talon(cfg, "login", "--window", "3", "--login", "ivanova", input_="")
+    assert r.returncode == 2 and r.stderr.strip() == "ошибка: PIN не указан: задайте --pin или подайте его строкой " \
+                                                     "на стандартный ввод"
+    assert talon(cfg, "operators", "add", "ivanova", "--name", "Иванова А. П.", input_="1234\n").returncode == 0
+    r = talon(cfg, "login", "--window", "3", "--login", "ivanova", input_="1234\n")
+    assert r.returncode == 0 and "Окно 3: работает Иванова А. П." in r.stdout
+
+
 def test_config_check_prints_the_resolved_settings(tmp_path: Path) -> None:
     cfg = write_config_file(tmp_path)
     r = talon(cfg, "config", "check")
