@@ -462,7 +462,9 @@ def main(argv: list[str] | None = None) -> None:
     from queue_core.domain import BadArgument, StorageError, TalonError
 
     try:
-        cli.main(args=argv, prog_name="talon", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="talon", standalone_mode=False)
+        if isinstance(status, int) and status:  # ctx.exit(n) returns n here instead of exiting
+            sys.exit(status)
     except click.exceptions.Abort:
         click.echo("Прервано", err=True)
         sys.exit(EXIT_REFUSED)
