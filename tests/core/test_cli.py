@@ -37,6 +37,20 @@ BAD_CONFIGS = {
     "negative recall limit": (BASE.replace("recall_limit = 2", "recall_limit = -1"), "policy.recall_limit"),
     "toml syntax": (BASE.replace("[office]", "[office"), "ошибка синтаксиса TOML"),
     "unknown field": (BASE.replace("[kiosk]", "[kiosk]\ncolour = 'red'"), "kiosk.colour: неизвестное поле"),
+    "sqlite url with two slashes": (BASE.replace('url = "sqlite:///talon.db"', 'url = "sqlite://talon.db"'),
+                                    "database.url: «sqlite://talon.db»: путь к файлу SQLite пишется после трёх"),
+    "postgres url without psycopg": (BASE.replace('url = "sqlite:///talon.db"', 'url = "postgresql://u@h/db"'),
+                                     "database.url: драйвер «postgresql» не поддерживается"),
+    "number format without the number": (BASE.replace("last_ticket_min = 15 ", 'number_format = "{prefix}"\n'
+                                                      "last_ticket_min = 15 "),
+                                         "office.number_format: формат номера «{prefix}» должен содержать {number}"),
+    "number format longer than a code": (BASE.replace("last_ticket_min = 15 ", 'number_format = "Талон № {prefix}'
+                                                      '-{number:05d} ок"\nlast_ticket_min = 15 '),
+                                         "даёт «Талон № Ж-09999 ок»: длиннее 16 символов"),
+    "two-letter prefix": (BASE.replace('prefix = "Б"', 'prefix = "АБ"'),
+                          "services[1].prefix: префикс «АБ» должен быть одной буквой"),
+    "window services not a table": (BASE.replace("services = { payments = 3, recalc = 1 }", 'services = "payments"'),
+                                    "windows[1].services: ожидается таблица вида ключ = значение"),
 }
 
 
