@@ -14,7 +14,7 @@ import os
 import re
 import string
 import tomllib
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,7 +41,8 @@ class Hours(_Model):
     """Opening hours of one weekday, written ``"08:00-17:00"``."""
 
     opens: time
-    closes: time
+    closes: time  # 23:59:59 for "24:00", with to_midnight set
+    to_midnight: bool = False
 
     @classmethod
     def parse(cls, text: str) -> "Hours":
@@ -54,10 +55,16 @@ class Hours(_Model):
         opens, closes = time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
         if closes <= opens:
             raise ValueError(f"часы «{text}»: закрытие раньше открытия")
-        return cls(opens=opens, closes=closes)
+        return cls(opens=opens, closes=closes, to_midnight=h2 == 24)
+
+    def closing(self, day: date, tz: ZoneInfo) -> datetime:
+        """The closing instant of ``day``: for 24:00, the first instant of the next day."""
+        if self.to_midnight:
+            return datetime.combine(day + timedelta(days=1), time(0), tz)
+        return datetime.combine(day, self.closes, tz)
 
     def __str__(self) -> str:
-        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+        return f"{self.opens:%H:%M}–{'24:00' if self.to_midnight else f'{self.closes:%H:%M}'}"
 
 
 class OfficeConfig(_Model):
