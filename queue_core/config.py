@@ -29,6 +29,11 @@ CODE_MAX_LEN = 16  # the width of ticket.code in the schema
 BUSIEST_DAY = 9999  # the highest number a ticket code must still fit for
 
 
+def _shown(value: object) -> str:
+    """A value as typed, with control characters escaped so that an error stays one line."""
+    return repr(str(value))[1:-1]
+
+
 class ConfigError(Exception):
     """A configuration problem a person can fix; ``str()`` is one line naming the field."""
 
@@ -95,9 +100,9 @@ class OfficeConfig(_Model):
         except (KeyError, IndexError, ValueError) as e:
             raise ValueError(f"формат номера допускает только {{prefix}} и {{number}} ({e})") from None
         if "number" not in fields or first == second:
-            raise ValueError(f"формат номера «{v}» должен содержать {{number}}: иначе у талонов одинаковые номера")
+            raise ValueError(f"формат номера «{_shown(v)}» должен содержать {{number}}: иначе у талонов одинаковые номера")
         if len(longest) > CODE_MAX_LEN:
-            raise ValueError(f"формат номера «{v}» даёт «{longest}»: длиннее {CODE_MAX_LEN} символов")
+            raise ValueError(f"формат номера «{_shown(v)}» даёт «{_shown(longest)}»: длиннее {CODE_MAX_LEN} символов")
         return v
 
     @field_validator("hours", mode="before")
@@ -151,7 +156,7 @@ class ServiceConfig(_Model):
     @classmethod
     def _prefix(cls, v: str) -> str:
         if len(v) != 1 or not v.isalpha():
-            raise ValueError(f"префикс «{v}» должен быть одной буквой")
+            raise ValueError(f"префикс «{_shown(v)}» должен быть одной буквой")
         return v.upper()
 
 
@@ -282,9 +287,9 @@ class DatabaseConfig(_Model):
             raise ValueError(f"адрес не разобран; {_URL_EXAMPLES}") from None
         if url.drivername in ("sqlite", "sqlite+pysqlite"):
             if url.host or url.port or url.username:
-                raise ValueError(f"«{v}»: путь к файлу SQLite пишется после трёх косых черт: sqlite:///talon.db")
+                raise ValueError(f"«{_shown(v)}»: путь к файлу SQLite пишется после трёх косых черт: sqlite:///talon.db")
         elif url.drivername != "postgresql+psycopg":
-            raise ValueError(f"драйвер «{url.drivername}» не поддерживается; {_URL_EXAMPLES}")
+            raise ValueError(f"драйвер «{_shown(url.drivername)}» не поддерживается; {_URL_EXAMPLES}")
         elif not url.database:
             raise ValueError("в адресе PostgreSQL нет имени базы: postgresql+psycopg://user@host/db")
         return v
@@ -407,7 +412,8 @@ def _one_line(e: ValidationError) -> str:
         msg = str(err["msg"]).removeprefix("Value error, ")
     else:
         ctx = {k: str(v).replace(" or ", " или ") for k, v in (err.get("ctx") or {}).items()}
-        msg = _PYDANTIC_RU.get(err["type"], "недопустимое значение «{input}»").format(input=err.get("input"), **ctx)
+        template = _PYDANTIC_RU.get(err["type"], "недопустимое значение «{input}»")
+        msg = template.format(input=_shown(err.get("input")), **ctx)
     return f"{loc}: {msg}" if loc else msg
 
 

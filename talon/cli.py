@@ -9,10 +9,16 @@ Exit status: 0 ok, 1 the office said no (wrong transition, wrong PIN, printer fa
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
+
+from talon import click_ru
+
+click_ru.install()  # before any command is built: click's own messages in Russian
+logging.getLogger("queue_core.db").addHandler(logging.NullHandler())  # its warnings become the one error line
 
 from queue_core.config import Config, ConfigError, load_config, resolve_config_path
 
@@ -194,13 +200,16 @@ def ticket_show(app: AppContext, ref: str, history: bool, as_json: bool) -> None
                               "window": e.window, "operator": e.operator, "data": e.data} for e in events]
         emit(obj, True, "")
         return
+    from operator_tui.format import EVENT_RU, event_details  # plain words, no Textual
+
     click.echo(ticket_line(t))
     tz = app.config.office.tz
     for e in events:
         who = f" окно {e.window}" if e.window is not None else ""
         who += f" {e.operator}" if e.operator else ""
-        data = ", ".join(f"{k}={v}" for k, v in e.data.items())
-        click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {e.kind}{who}" + (f" ({data})" if data else ""))
+        data = event_details(e)
+        kind = EVENT_RU.get(e.kind, e.kind)
+        click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {kind}{who}" + (f" ({data})" if data else ""))
 
 
 # --- operator verbs --------------------------------------------------------------------------
@@ -455,6 +464,7 @@ def _register_optional() -> None:
 
 
 _register_optional()
+click_ru.russify(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -478,7 +488,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"ошибка конфигурации: {e}", err=True)
         sys.exit(EXIT_USAGE)
     except StorageError as e:
-        click.echo(f"ошибка базы данных: {e}", err=True)
+        from queue_core.db import reason_ru
+
+        why = reason_ru(e)
+        click.echo(f"ошибка базы данных: {e}" + (f" ({why})" if why else ""), err=True)
         sys.exit(EXIT_STORAGE)
     except BadArgument as e:
         click.echo(f"ошибка: {e}", err=True)

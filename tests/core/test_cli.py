@@ -130,10 +130,48 @@ def test_the_svo_scenario_through_the_cli(tmp_path: Path, db_url: str) -> None:
     r = talon(cfg, "ticket", "show", "А-011", "--history", "--json")
     kinds = [e["kind"] for e in json.loads(r.stdout)["events"]]
     assert kinds == ["issued", "called", "category_verified", "started", "finished", "rated"]
+    r = talon(cfg, "ticket", "show", "А-011", "--history")
+    lines = r.stdout.splitlines()[1:]
+    assert [line.split()[1] for line in lines] == ["выдан", "вызван", "категория", "обслуживание", "обслуживание",
+                                                   "оценка"]
+    assert "(вне очереди: участник СВО)" in lines[1] and "оценка 5" in lines[-1]
 
 
 def test_an_unreachable_database_is_one_line_and_exit_3(tmp_path: Path) -> None:
     cfg = write_config_file(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
     r = talon(cfg, "ticket", "issue", "--service", "payments")
-    assert r.returncode == 3 and r.stderr.strip().splitlines()[-1] == "ошибка базы данных: Нет связи с базой данных"
+    assert r.returncode == 3
+    assert r.stderr.strip() == "ошибка базы данных: Нет связи с базой данных (сервер отклонил соединение)"
     assert "Traceback" not in r.stderr
+
+
+def talon_here(capsys, *args: str) -> tuple[int, str, str]:  # noqa: ANN001
+    """The talon command in this process (quicker than a subprocess for messages that need no database)."""
+    from talon.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_click_speaks_russian_in_usage_errors_and_help(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    cfg = str(write_config_file(tmp_path))
+    assert talon_here(capsys, "--config", cfg, "bogus") == (2, "", "ошибка: нет такой команды 'bogus'.\n")
+    code, _, err = talon_here(capsys, "--config", cfg, "ticket", "issue")
+    assert (code, err) == (2, "ошибка: не указан параметр '--service' / '-s'.\n")
+    code, _, err = talon_here(capsys, "--config", cfg, "ticket", "issue", "-s", "payments", "--channel", "fax")
+    assert code == 2 and err.startswith("ошибка: недопустимое значение для '--channel': 'fax' — допустимо одно из:")
+    code, _, err = talon_here(capsys, "--config", cfg, "call-next", "--window", "x", "--login", "a")
+    assert (code, err) == (2, "ошибка: недопустимое значение для '--window' / '-w': 'x' — не число.\n")
+    code, out, _ = talon_here(capsys, "login", "--help")
+    assert code == 0 and out.startswith("Использование: talon login [ПАРАМЕТРЫ]")
+    assert "-h, --help          Показать эту справку и выйти." in out and "[обязательно]" in out
+    code, out, _ = talon_here(capsys, "--help")
+    assert "Использование: talon [ПАРАМЕТРЫ] КОМАНДА [АРГУМЕНТЫ]..." in out and "Команды:" in out
+    for english in ("Usage:", "Options", "Commands", "Show this message", "required", "No such", "Missing",
+                    "Invalid value", "Error:"):
+        assert english not in out + err

@@ -55,7 +55,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
 def one_clean_line(code: int, err: str) -> None:
     if code == 0:
         return
-    if code == 2 and "\nOptions:" in err and "Usage: talon" in err.splitlines()[0]:
+    if code == 2 and "\nПараметры:" in err and "Использование: talon" in err.splitlines()[0]:
         return  # a bare command group (`talon ticket`) shows its help: asked for nothing, told what exists
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
