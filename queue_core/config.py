@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+CODE_MAX_LEN = 16  # the width of ticket.code in the schema
+BUSIEST_DAY = 9999  # the highest number a ticket code must still fit for
+
+
+def _shown(value: object) -> str:
+    """A value as typed, with control characters escaped so that an error stays one line."""
+    return repr(str(value))[1:-1]
 
 
 class ConfigError(Exception):
@@ -38,7 +46,8 @@ class Hours(_Model):
     """Opening hours of one weekday, written ``"08:00-17:00"``."""
 
     opens: time
-    closes: time
+    closes: time  # 23:59:59 for "24:00", with to_midnight set
+    to_midnight: bool = False
 
     @classmethod
     def parse(cls, text: str) -> "Hours":
@@ -51,10 +60,16 @@ class Hours(_Model):
         opens, closes = time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
         if closes <= opens:
             raise ValueError(f"часы «{text}»: закрытие раньше открытия")
-        return cls(opens=opens, closes=closes)
+        return cls(opens=opens, closes=closes, to_midnight=h2 == 24)
+
+    def closing(self, day: date, tz: ZoneInfo) -> datetime:
+        """The closing instant of ``day``: for 24:00, the first instant of the next day."""
+        if self.to_midnight:
+            return datetime.combine(day + timedelta(days=1), time(0), tz)
+        return datetime.combine(day, self.closes, tz)
 
     def __str__(self) -> str:
-        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+        return f"{self.opens:%H:%M}–{'24:00' if self.to_midnight else f'{self.closes:%H:%M}'}"
 
 
 class OfficeConfig(_Model):
@@ -80,9 +95,14 @@ class OfficeConfig(_Model):
     @classmethod
     def _number_format(cls, v: str) -> str:
         try:
-            v.format(prefix="А", number=1)
+            fields = {name for _, name, _, _ in string.Formatter().parse(v) if name is not None}
+            first, second, longest = (v.format(prefix="Ж", number=n) for n in (1, 2, BUSIEST_DAY))
         except (KeyError, IndexError, ValueError) as e:
             raise ValueError(f"формат номера допускает только {{prefix}} и {{number}} ({e})") from None
+        if "number" not in fields or first == second:
+            raise ValueError(f"формат номера «{_shown(v)}» должен содержать {{number}}: иначе у талонов одинаковые номера")
+        if len(longest) > CODE_MAX_LEN:
+            raise ValueError(f"формат номера «{_shown(v)}» даёт «{_shown(longest)}»: длиннее {CODE_MAX_LEN} символов")
         return v
 
     @field_validator("hours", mode="before")
@@ -119,7 +139,7 @@ class OfficeConfig(_Model):
 
 class ServiceConfig(_Model):
     id: str
-    prefix: str = Field(min_length=1, max_length=2)
+    prefix: str = Field(min_length=1)
     name: str = Field(min_length=1)
     segment: Literal["b2c", "b2b"] = "b2c"
     target_wait_min: int = Field(15, ge=1, le=600)
@@ -135,8 +155,8 @@ class ServiceConfig(_Model):
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, v: str) -> str:
-        if not v.isalpha():
-            raise ValueError(f"префикс «{v}» должен быть буквой")
+        if len(v) != 1 or not v.isalpha():
+            raise ValueError(f"префикс «{_shown(v)}» должен быть одной буквой")
         return v.upper()
 
 
@@ -248,6 +268,9 @@ class OperatorUiConfig(_Model):
     refresh_s: float = Field(1.0, ge=0.2, le=10)
 
 
+_URL_EXAMPLES = "поддерживаются sqlite:///путь и postgresql+psycopg://user@host/db"
+
+
 class DatabaseConfig(_Model):
     url: str = "sqlite:///talon.db"
     echo: bool = False
@@ -257,8 +280,20 @@ class DatabaseConfig(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not (v.startswith("sqlite:") or v.startswith("postgresql")):
-            raise ValueError("поддерживаются sqlite:///путь и postgresql+psycopg://…")
+        from sqlalchemy.engine import make_url  # lazily: config is read before anything needs SQL
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(v)
+        except ArgumentError:
+            raise ValueError(f"адрес не разобран; {_URL_EXAMPLES}") from None
+        if url.drivername in ("sqlite", "sqlite+pysqlite"):
+            if url.host or url.port or url.username:
+                raise ValueError(f"«{_shown(v)}»: путь к файлу SQLite пишется после трёх косых черт: sqlite:///talon.db")
+        elif url.drivername != "postgresql+psycopg":
+            raise ValueError(f"драйвер «{_shown(url.drivername)}» не поддерживается; {_URL_EXAMPLES}")
+        elif not url.database:
+            raise ValueError("в адресе PostgreSQL нет имени базы: postgresql+psycopg://user@host/db")
         return v
 
 
@@ -344,16 +379,43 @@ def _unique(items: list, attr: str, where: str, what: str) -> None:
         seen.add(v)
 
 
+# pydantic's messages by error type, in Russian; {…} are filled from the error's context.
+_PYDANTIC_RU = {
+    "missing": "обязательное поле не задано",
+    "extra_forbidden": "неизвестное поле",
+    "dict_type": "ожидается таблица вида ключ = значение",
+    "model_type": "ожидается таблица вида ключ = значение",
+    "list_type": "ожидается список [ … ]",
+    "string_type": "ожидается строка в кавычках",
+    "int_type": "ожидается целое число",
+    "int_parsing": "ожидается целое число",
+    "int_from_float": "ожидается целое число",
+    "float_type": "ожидается число",
+    "float_parsing": "ожидается число",
+    "bool_type": "ожидается true или false",
+    "bool_parsing": "ожидается true или false",
+    "path_type": "ожидается путь к файлу",
+    "string_too_short": "нужно не меньше {min_length} симв.",
+    "string_too_long": "допустимо не больше {max_length} симв.",
+    "too_short": "нужно не меньше {min_length} элем.",
+    "too_long": "допустимо не больше {max_length} элем.",
+    "greater_than_equal": "должно быть не меньше {ge}",
+    "greater_than": "должно быть больше {gt}",
+    "less_than_equal": "должно быть не больше {le}",
+    "less_than": "должно быть меньше {lt}",
+    "literal_error": "недопустимое значение «{input}»; допустимо: {expected}",
+}
+
+
 def _one_line(e: ValidationError) -> str:
     err = e.errors()[0]
     loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "missing":
-        msg = "обязательное поле не задано"
-    elif err["type"] == "extra_forbidden":
-        msg = "неизвестное поле"
-    elif err["type"] == "literal_error":
-        msg = f"недопустимое значение {err.get('input')!r}; {msg}"
+    if err["type"] == "value_error":
+        msg = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        ctx = {k: str(v).replace(" or ", " или ") for k, v in (err.get("ctx") or {}).items()}
+        template = _PYDANTIC_RU.get(err["type"], "недопустимое значение «{input}»")
+        msg = template.format(input=_shown(err.get("input")), **ctx)
     return f"{loc}: {msg}" if loc else msg
 
 

@@ -214,7 +214,7 @@ class Database:
                     self._driver_conn = None
                 raw.invalidate()
                 first = str(e).splitlines()[0] if str(e) else type(e).__name__
-                log.warning("database unavailable: %s", first)
+                log.warning("база данных недоступна: %s", first)
                 raise StorageError("База данных занята, повторите действие" if "locked" in first or "busy" in first
                                    else "Нет связи с базой данных") from e
             finally:
@@ -320,7 +320,7 @@ class Database:
         if rev == HEAD_REVISION:
             return
         if auto_upgrade:
-            log.info("upgrading database %s from %s to %s", redact(self.url), rev, HEAD_REVISION)
+            log.info("обновление схемы базы %s: %s → %s", redact(self.url), rev or "пустая", HEAD_REVISION)
             self.upgrade()
             return
         raise StorageError(
@@ -354,7 +354,7 @@ def _storage_errors() -> Iterator[None]:
         msg = str(e.orig) if e.orig is not None else str(e)
         if isinstance(e.orig, sqlite3.OperationalError) and not any(m in msg for m in _SQLITE_UNAVAILABLE):
             raise  # "no such table" and friends are programming errors: stay loud
-        log.warning("database unavailable: %s", msg.splitlines()[0] if msg else e)
+        log.warning("база данных недоступна: %s", msg.splitlines()[0] if msg else e)
         if "locked" in msg or "busy" in msg:
             raise StorageError("База данных занята, повторите действие") from e
         raise StorageError("Нет связи с базой данных") from e
@@ -366,6 +366,20 @@ def _storage_errors() -> Iterator[None]:
         if not any(m in str(e) for m in _SQLITE_UNAVAILABLE):
             raise
         raise StorageError("Нет связи с базой данных") from e
+
+
+_REASONS_RU = (("refused", "сервер отклонил соединение"), ("could not translate host name", "неизвестное имя сервера"),
+               ("resolve host", "неизвестное имя сервера"),
+               ("password authentication failed", "неверный пароль"), ("does not exist", "такой базы нет на сервере"),
+               ("timeout", "сервер не отвечает"), ("timed out", "сервер не отвечает"),
+               ("unable to open", "не удаётся открыть файл базы"), ("readonly", "файл базы только для чтения"),
+               ("disk is full", "диск заполнен"), ("not a database", "файл — не база SQLite"))
+
+
+def reason_ru(error: StorageError) -> str | None:
+    """Why the database is unreachable, in Russian, from the driver's message; None when not recognised."""
+    text = str(error.__cause__ or "")
+    return next((ru for marker, ru in _REASONS_RU if marker in text), None)
 
 
 def _driver_unavailable(e: BaseException, is_sqlite: bool) -> bool:

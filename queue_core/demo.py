@@ -186,7 +186,7 @@ class _Office:
         cfg, rng, tz = self.config, self.rng, self.config.office.tz
         hours = cfg.office.hours[WEEKDAYS[day.weekday()]]
         self.opens = datetime.combine(day, hours.opens, tz)
-        self.closes = datetime.combine(day, hours.closes, tz)
+        self.closes = hours.closing(day, tz)
         last_issue = self.closes - timedelta(minutes=cfg.office.last_ticket_min)
         self.queue: list = []
         self.seq = itertools.count()

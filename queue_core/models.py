@@ -11,6 +11,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from queue_core.config import CODE_MAX_LEN
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -101,7 +103,7 @@ class Ticket(SQLModel, table=True):
     service_id: int = Field(foreign_key="service.id")
     category_id: int = Field(foreign_key="category.id")
     number: int
-    code: str = Field(max_length=16)
+    code: str = Field(max_length=CODE_MAX_LEN)
     channel: str = Field(default="kiosk", max_length=16)
     status: str = Field(default="waiting", max_length=16)
     issued_at: datetime = Field(sa_column=_utc(nullable=False))

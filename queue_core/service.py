@@ -96,13 +96,13 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if hours is None:
             return False
         cutoff = self.config.office.last_ticket_min if for_kiosk else 0
-        closes = datetime.combine(local.date(), hours.closes, self.tz) - timedelta(minutes=cutoff)
+        closes = hours.closing(local.date(), self.tz) - timedelta(minutes=cutoff)
         return datetime.combine(local.date(), hours.opens, self.tz) <= local < closes
 
     def _closing_instant(self, day: date) -> datetime:
         hours = self.config.office.hours.get(WEEKDAYS[day.weekday()])
-        closes = hours.closes if hours else time(23, 59, 59)
-        return datetime.combine(day, closes, self.tz).astimezone(self.clock.now().tzinfo)
+        closes = hours.closing(day, self.tz) if hours else datetime.combine(day, time(23, 59, 59), self.tz)
+        return closes.astimezone(self.clock.now().tzinfo)
 
     # --- issue ------------------------------------------------------------------------------------
     def issue_ticket(self, service: str, category: str = "regular", *, channel: str = "kiosk",

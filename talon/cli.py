@@ -9,10 +9,16 @@ Exit status: 0 ok, 1 the office said no (wrong transition, wrong PIN, printer fa
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
+
+from talon import click_ru
+
+click_ru.install()  # before any command is built: click's own messages in Russian
+logging.getLogger("queue_core.db").addHandler(logging.NullHandler())  # its warnings become the one error line
 
 from queue_core.config import Config, ConfigError, load_config, resolve_config_path
 
@@ -50,6 +56,16 @@ def emit(obj: object, as_json: bool, text: str) -> None:
         click.echo(json.dumps(obj, ensure_ascii=False, default=str))
     else:
         click.echo(text)
+
+
+def read_pin(prompt: str, confirm: bool = False) -> str:
+    """A PIN typed at the terminal (hidden), or the first line of standard input when that is not a terminal."""
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError("PIN не указан: задайте --pin или подайте его строкой на стандартный ввод")
+    return line
 
 
 def ticket_line(t) -> str:  # noqa: ANN001 - TicketInfo
@@ -184,13 +200,16 @@ def ticket_show(app: AppContext, ref: str, history: bool, as_json: bool) -> None
                               "window": e.window, "operator": e.operator, "data": e.data} for e in events]
         emit(obj, True, "")
         return
+    from operator_tui.format import EVENT_RU, event_details  # plain words, no Textual
+
     click.echo(ticket_line(t))
     tz = app.config.office.tz
     for e in events:
         who = f" окно {e.window}" if e.window is not None else ""
         who += f" {e.operator}" if e.operator else ""
-        data = ", ".join(f"{k}={v}" for k, v in e.data.items())
-        click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {e.kind}{who}" + (f" ({data})" if data else ""))
+        data = event_details(e)
+        kind = EVENT_RU.get(e.kind, e.kind)
+        click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {kind}{who}" + (f" ({data})" if data else ""))
 
 
 # --- operator verbs --------------------------------------------------------------------------
@@ -201,12 +220,12 @@ def window_options(f):  # noqa: ANN001, ANN201
 
 @cli.command("login")
 @window_options
-@click.option("--pin", help="PIN (если не указан — спросит).")
+@click.option("--pin", help="PIN (если не указан — спросит или прочитает строку со стандартного ввода).")
 @pass_app
 def login_cmd(app: AppContext, window: int, login: str, pin: str | None) -> None:
     """Открыть окно: вход оператора."""
     if pin is None:
-        pin = click.prompt("PIN", hide_input=True)
+        pin = read_pin("PIN")
     shift = app.service.login(window, login, pin)
     click.echo(f"{app.config.window(window).title}: работает {shift.full_name}")
 
@@ -347,7 +366,7 @@ def operators_group() -> None:
 def operators_add(app: AppContext, login: str, name: str, role: str, pin: str | None) -> None:
     """Добавить оператора."""
     if pin is None:
-        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+        pin = read_pin("PIN", confirm=True)
     op = app.service.add_operator(login, name, role, pin)
     click.echo(f"Добавлен: {op.login} — {op.full_name} ({op.role})")
 
@@ -377,7 +396,7 @@ def operators_disable(app: AppContext, login: str) -> None:
 def operators_set_pin(app: AppContext, login: str, pin: str | None) -> None:
     """Сменить PIN (снимает блокировку)."""
     if pin is None:
-        pin = click.prompt("Новый PIN", hide_input=True, confirmation_prompt=True)
+        pin = read_pin("Новый PIN", confirm=True)
     op = app.service.set_pin(login, pin)
     click.echo(f"PIN изменён: {op.login}")
 
@@ -445,6 +464,7 @@ def _register_optional() -> None:
 
 
 _register_optional()
+click_ru.russify(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -452,7 +472,9 @@ def main(argv: list[str] | None = None) -> None:
     from queue_core.domain import BadArgument, StorageError, TalonError
 
     try:
-        cli.main(args=argv, prog_name="talon", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="talon", standalone_mode=False)
+        if isinstance(status, int) and status:  # ctx.exit(n) returns n here instead of exiting
+            sys.exit(status)
     except click.exceptions.Abort:
         click.echo("Прервано", err=True)
         sys.exit(EXIT_REFUSED)
@@ -466,7 +488,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"ошибка конфигурации: {e}", err=True)
         sys.exit(EXIT_USAGE)
     except StorageError as e:
-        click.echo(f"ошибка базы данных: {e}", err=True)
+        from queue_core.db import reason_ru
+
+        why = reason_ru(e)
+        click.echo(f"ошибка базы данных: {e}" + (f" ({why})" if why else ""), err=True)
         sys.exit(EXIT_STORAGE)
     except BadArgument as e:
         click.echo(f"ошибка: {e}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import timedelta
@@ -14,6 +15,18 @@ from talon.cli import AppContext
 
 pass_app = click.make_pass_decorator(AppContext)
 FORMATS = ("table", "csv", "json", "xlsx")
+_LAST_DAYS_RE = re.compile(r"^\s*last-(\d{1,4})-days\s*$", re.IGNORECASE)
+
+
+def last_days(text: str, today):  # noqa: ANN001, ANN201 - date -> Period | None
+    """``last-90-days``: the 90 days ending today, so always the days a ``talon demo --days`` just filled."""
+    from queue_core.reports import Period
+
+    m = _LAST_DAYS_RE.match(text)
+    if m is None or int(m.group(1)) < 1:
+        return None
+    start = today - timedelta(days=int(m.group(1)) - 1)
+    return Period(start, today, f"последние {m.group(1)} дн. ({start:%d.%m.%Y}–{today:%d.%m.%Y})")
 
 
 class _Progress:
@@ -40,7 +53,8 @@ class _Progress:
 
 
 @click.command("report")
-@click.option("--period", "-p", help="Период: 2025Q4, 2025-10 или 2025-10-06 (по умолчанию — текущий месяц).")
+@click.option("--period", "-p", help="Период: 2025Q4, 2025-10, 2025-10-06 или last-90-days (по умолчанию — текущий "
+                                     "месяц).")
 @click.option("--from", "date_from", help="Начало периода (2025-10-01 или 01.10.2025).")
 @click.option("--to", "date_to", help="Конец периода включительно (по умолчанию — сегодня).")
 @click.option("--office", help="Код офиса; all — все офисы базы (по умолчанию — офис из конфигурации).")
@@ -59,7 +73,7 @@ def report_cmd(app: AppContext, period: str | None, date_from: str | None, date_
         if period and (date_from or date_to):
             raise click.UsageError("укажите либо --period, либо --from/--to")
         if period:
-            per = parse_period(period)
+            per = last_days(period, svc.clock.today()) or parse_period(period)
         elif date_from or date_to:
             start = parse_date(date_from) if date_from else None
             end = parse_date(date_to) if date_to else svc.clock.today()
@@ -130,7 +144,7 @@ def demo_cmd(app: AppContext, days: int, seed: int, until: str | None) -> None:
             bar.update(1, day)
 
         result = run_demo(app.config, days, seed, until=last, progress=step)
-    q = (result.last.month - 1) // 3 + 1
     click.echo(f"Смоделировано рабочих дней: {len(result.days)} ({result.first:%d.%m.%Y}–{result.last:%d.%m.%Y}), "
                f"талонов: {result.tickets}, за {timedelta(seconds=round(time.monotonic() - started))}")
-    click.echo(f"Отчёт: talon report --period {result.last.year}Q{q} --format xlsx -o q.xlsx")
+    since = (app.service.clock.today() - result.first).days + 1
+    click.echo(f"Отчёт за эти дни: talon report --period last-{since}-days --format xlsx -o demo.xlsx")

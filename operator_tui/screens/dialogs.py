@@ -197,10 +197,10 @@ class TicketDialog(Dialog):
 
     def body(self) -> ComposeResult:
         t = self.ticket
-        where = f"окно {t.window}" if t.window is not None else ""
-        ahead = f", впереди {t.position}" if t.position is not None else ""
+        where = [text for text, known in ((f"окно {t.window}", t.window is not None),
+                                          (f"впереди {t.position}", t.position is not None)) if known]
         yield Label(Text.assemble((t.code, "bold"), f" · {t.service_name} · {self.category} · ",
-                                  (STATUS_RU[t.status], "bold"), f" {where}{ahead}"))
+                                  (STATUS_RU[t.status], "bold"), "".join(f", {w}" for w in where)))
         yield Label(f"Выдан {local_hm(t.issued_at, self.tz)} ({CHANNEL_RU.get(t.channel, t.channel)}), "
                     f"печать: {dict(printed='напечатан', failed='сбой', none='нет').get(t.print_status, t.print_status)}")
         table = DataTable(cursor_type="none", zebra_stripes=True, id="history")

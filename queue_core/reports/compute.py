@@ -59,7 +59,7 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
         try:
             roll_up(db, period.start, period.end, office_id, now=now, progress=step)
         except (StorageError, sa.exc.ProgrammingError) as e:  # a read-only user, a busy database
-            log.warning("report: closed days not rolled up, computed live instead: %s",
+            log.warning("отчёт: закрытые дни не свёрнуты, посчитано напрямую по событиям: %s",
                         str(e).splitlines()[0] if str(e) else type(e).__name__)
     with db.read() as s:
         conn = s.connection()

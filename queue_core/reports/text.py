@@ -86,8 +86,16 @@ def render_table(report: Report) -> str:
                            f"из них раньше других ожидающих {info['deviations']}")
         for f in a.findings[:10]:
             out.append(f"  {f.day:%d.%m} окно {f.window}: {f.ticket} вызван раньше {f.ahead} "
-                       f"({RULES_RU.get(f.rule, f.rule)}{': ' + f.reason if f.reason else ''})")
+                       f"({rule_and_reason(f.rule, f.reason)})")
     return "\n".join(out) + "\n"
+
+
+def rule_and_reason(rule: str, reason: str) -> str:
+    """«вызов по номеру: по просьбе» — the rule once, though a stored reason usually starts with it."""
+    label = RULES_RU.get(rule, rule)
+    if not reason or reason == label:
+        return label
+    return reason if reason.startswith(f"{label}: ") else f"{label}: {reason}"
 
 
 def render_csv(report: Report) -> str:

@@ -2,7 +2,8 @@
 
 Usage: python queue_worker.py CONFIG issue N SERVICE
        python queue_worker.py CONFIG drain WINDOW LOGIN
-Prints one JSON line per result and exits 0; any error escapes loudly (exit != 0).
+Prints one JSON line and exits 0: the codes issued, or the tickets called and the window's empty
+call; any error escapes loudly (exit != 0).
 """
 
 import json
@@ -21,7 +22,12 @@ def main() -> None:
             out.append(svc.issue_ticket(service, channel="api").code)
     elif mode == "drain":
         window, login = int(args[0]), args[1]
-        while (call := svc.call_next(window, login)) is not None:
+        while True:
+            before = svc.clock.now()
+            call = svc.call_next(window, login)
+            if call is None:  # the instants of the empty call: nothing eligible may wait through it
+                out = {"called": out, "empty_call": [before.isoformat(), svc.clock.now().isoformat()]}
+                break
             out.append(call.ticket.id)
             svc.finish(call.ticket.id, window, login)
     print(json.dumps(out))

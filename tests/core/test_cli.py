@@ -37,6 +37,20 @@ BAD_CONFIGS = {
     "negative recall limit": (BASE.replace("recall_limit = 2", "recall_limit = -1"), "policy.recall_limit"),
     "toml syntax": (BASE.replace("[office]", "[office"), "ошибка синтаксиса TOML"),
     "unknown field": (BASE.replace("[kiosk]", "[kiosk]\ncolour = 'red'"), "kiosk.colour: неизвестное поле"),
+    "sqlite url with two slashes": (BASE.replace('url = "sqlite:///talon.db"', 'url = "sqlite://talon.db"'),
+                                    "database.url: «sqlite://talon.db»: путь к файлу SQLite пишется после трёх"),
+    "postgres url without psycopg": (BASE.replace('url = "sqlite:///talon.db"', 'url = "postgresql://u@h/db"'),
+                                     "database.url: драйвер «postgresql» не поддерживается"),
+    "number format without the number": (BASE.replace("last_ticket_min = 15 ", 'number_format = "{prefix}"\n'
+                                                      "last_ticket_min = 15 "),
+                                         "office.number_format: формат номера «{prefix}» должен содержать {number}"),
+    "number format longer than a code": (BASE.replace("last_ticket_min = 15 ", 'number_format = "Талон № {prefix}'
+                                                      '-{number:05d} ок"\nlast_ticket_min = 15 '),
+                                         "даёт «Талон № Ж-09999 ок»: длиннее 16 символов"),
+    "two-letter prefix": (BASE.replace('prefix = "Б"', 'prefix = "АБ"'),
+                          "services[1].prefix: префикс «АБ» должен быть одной буквой"),
+    "window services not a table": (BASE.replace("services = { payments = 3, recalc = 1 }", 'services = "payments"'),
+                                    "windows[1].services: ожидается таблица вида ключ = значение"),
 }
 
 
@@ -63,6 +77,16 @@ def test_missing_config_file_and_bad_arguments(tmp_path: Path) -> None:
     assert r.returncode == 2 and "--window" in r.stderr and "окна 77 нет" in r.stderr
     r = talon(cfg, "ticket", "issue", "--service", "nope")
     assert r.returncode == 2 and "Неизвестная услуга «nope»" in r.stderr
+
+
+def test_a_pin_not_given_is_read_from_piped_input_never_from_the_terminal(tmp_path: Path) -> None:
+    cfg = write_config_file(tmp_path)
+    r = talon(cfg, "login", "--window", "3", "--login", "ivanova", input_="")
+    assert r.returncode == 2 and r.stderr.strip() == "ошибка: PIN не указан: задайте --pin или подайте его строкой " \
+                                                     "на стандартный ввод"
+    assert talon(cfg, "operators", "add", "ivanova", "--name", "Иванова А. П.", input_="1234\n").returncode == 0
+    r = talon(cfg, "login", "--window", "3", "--login", "ivanova", input_="1234\n")
+    assert r.returncode == 0 and "Окно 3: работает Иванова А. П." in r.stdout
 
 
 def test_config_check_prints_the_resolved_settings(tmp_path: Path) -> None:
@@ -106,10 +130,48 @@ def test_the_svo_scenario_through_the_cli(tmp_path: Path, db_url: str) -> None:
     r = talon(cfg, "ticket", "show", "А-011", "--history", "--json")
     kinds = [e["kind"] for e in json.loads(r.stdout)["events"]]
     assert kinds == ["issued", "called", "category_verified", "started", "finished", "rated"]
+    r = talon(cfg, "ticket", "show", "А-011", "--history")
+    lines = r.stdout.splitlines()[1:]
+    assert [line.split()[1] for line in lines] == ["выдан", "вызван", "категория", "обслуживание", "обслуживание",
+                                                   "оценка"]
+    assert "(вне очереди: участник СВО)" in lines[1] and "оценка 5" in lines[-1]
 
 
 def test_an_unreachable_database_is_one_line_and_exit_3(tmp_path: Path) -> None:
     cfg = write_config_file(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
     r = talon(cfg, "ticket", "issue", "--service", "payments")
-    assert r.returncode == 3 and r.stderr.strip().splitlines()[-1] == "ошибка базы данных: Нет связи с базой данных"
+    assert r.returncode == 3
+    assert r.stderr.strip() == "ошибка базы данных: Нет связи с базой данных (сервер отклонил соединение)"
     assert "Traceback" not in r.stderr
+
+
+def talon_here(capsys, *args: str) -> tuple[int, str, str]:  # noqa: ANN001
+    """The talon command in this process (quicker than a subprocess for messages that need no database)."""
+    from talon.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_click_speaks_russian_in_usage_errors_and_help(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    cfg = str(write_config_file(tmp_path))
+    assert talon_here(capsys, "--config", cfg, "bogus") == (2, "", "ошибка: нет такой команды 'bogus'.\n")
+    code, _, err = talon_here(capsys, "--config", cfg, "ticket", "issue")
+    assert (code, err) == (2, "ошибка: не указан параметр '--service' / '-s'.\n")
+    code, _, err = talon_here(capsys, "--config", cfg, "ticket", "issue", "-s", "payments", "--channel", "fax")
+    assert code == 2 and err.startswith("ошибка: недопустимое значение для '--channel': 'fax' — допустимо одно из:")
+    code, _, err = talon_here(capsys, "--config", cfg, "call-next", "--window", "x", "--login", "a")
+    assert (code, err) == (2, "ошибка: недопустимое значение для '--window' / '-w': 'x' — не число.\n")
+    code, out, _ = talon_here(capsys, "login", "--help")
+    assert code == 0 and out.startswith("Использование: talon login [ПАРАМЕТРЫ]")
+    assert "-h, --help          Показать эту справку и выйти." in out and "[обязательно]" in out
+    code, out, _ = talon_here(capsys, "--help")
+    assert "Использование: talon [ПАРАМЕТРЫ] КОМАНДА [АРГУМЕНТЫ]..." in out and "Команды:" in out
+    for english in ("Usage:", "Options", "Commands", "Show this message", "required", "No such", "Missing",
+                    "Invalid value", "Error:"):
+        assert english not in out + err

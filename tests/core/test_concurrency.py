@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+from datetime import UTC, datetime
 import sys
 from pathlib import Path
 
@@ -68,14 +69,36 @@ def test_four_windows_drain_a_thousand_tickets_each_called_exactly_once(office) 
     cfg, svc = office
     ids = _fill(svc, 1000)
     jobs = _staff_windows(svc)
-    called = [t for r in run_all(cfg, jobs) for t in r]
+    results = run_all(cfg, jobs)
+    called = [t for r in results for t in r["called"]]
     assert sorted(called) == sorted(ids)  # every ticket once: none twice, none left behind
     with svc.db.read() as s:
         per_ticket = s.execute(sa.text(
             "SELECT ticket_id, count(*) FROM ticket_event WHERE kind = 'called' GROUP BY ticket_id "
             "HAVING count(*) <> 1")).all()
         waiting = s.execute(sa.text("SELECT count(*) FROM ticket WHERE status = 'waiting'")).scalar()
+        calls = s.execute(sa.text(
+            "SELECT t.id, sv.slug, e.at FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id "
+            "JOIN service sv ON sv.id = t.service_id WHERE e.kind = 'called'")).all()
     assert per_ticket == [] and waiting == 0
+    assert _waited_through_an_empty_call(svc, jobs, results, calls) == []
+
+
+def _waited_through_an_empty_call(svc, jobs, results, calls) -> list:  # noqa: ANN001
+    """(window, ticket) where the ticket, one the window serves, was called only after the window's
+    empty call had ended: it waited all through it (tickets only leave the queue while windows drain)."""
+    out = []
+    for job, result in zip(jobs, results, strict=True):
+        window = int(job[1])
+        ended = datetime.fromisoformat(result["empty_call"][1])
+        serves = set(svc.catalog.windows[window].weights)
+        out += [(window, tid) for tid, service, at in calls if service in serves and _utc(at) > ended]
+    return out
+
+
+def _utc(at) -> datetime:  # noqa: ANN001 - SQLite hands back text or a naive datetime, PostgreSQL an aware one
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def test_svo_tickets_are_never_passed_over_under_concurrent_calls(office) -> None:  # noqa: ANN001

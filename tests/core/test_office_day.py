@@ -173,6 +173,24 @@ def test_the_kiosk_stops_15_minutes_before_closing_but_the_informator_may_issue(
     assert not office.is_open()
 
 
+def test_an_office_open_until_24_00_issues_at_23_59_59_and_expires_at_midnight(config, frozen) -> None:  # noqa: ANN001
+    from queue_core.config import Hours
+
+    round_clock = {d: Hours.parse("00:00-24:00") for d in ("mon", "tue", "wed", "thu", "fri")}
+    office_ = config.office.model_copy(update={"hours": round_clock, "last_ticket_min": 0})
+    svc = open_service(config.model_copy(update={"office": office_}), SystemClock(config.office.tz),
+                       auto_upgrade=True)
+    assert office_.hours_text() == "Пн–Пт 00:00–24:00"
+    frozen.move_to("2025-10-06 17:59:59")  # Monday 23:59:59 in Omsk: still open
+    late = svc.issue_ticket("payments")
+    frozen.move_to("2025-10-06 18:00:00")  # Tuesday 00:00: a new day, open again
+    assert svc.issue_ticket("payments").code == "А-001"
+    hist = svc.ticket_history(late.id)
+    assert [str(e.kind) for e in hist] == ["issued", "expired"]
+    assert hist[-1].at == datetime(2025, 10, 6, 18, 0, tzinfo=UTC)  # the end of Monday, not 23:59:59
+    svc.db.dispose()
+
+
 def test_pin_lockout_and_its_expiry(office, frozen) -> None:  # noqa: ANN001
     office.add_operator("ivanova", "Иванова А. П.", "operator", "1234")
     for left in (4, 3, 2, 1):

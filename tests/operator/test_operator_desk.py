@@ -81,7 +81,7 @@ async def test_find_a_ticket_see_its_history_and_cancel_it_with_a_reason(office,
         await pilot.press(*"в1", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketDialog)
-        assert "выдан" in screen_text(app) and "ожидает" in screen_text(app)
+        assert "выдан" in screen_text(app) and "ожидает, впереди 0" in screen_text(app)
         await pilot.click("#cancel")
         await settle(pilot)
         await pilot.press(*"ушёл", "enter")

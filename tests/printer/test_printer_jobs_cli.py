@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 from printer.jobs import print_and_record
@@ -80,3 +81,18 @@ def test_cli_status_of_an_unreachable_printer(config):
     assert result.exit_code == 1
     assert "На связи: нет" in result.output
     assert "соединение отклонено" in result.output
+
+
+@pytest.mark.parametrize("verb", ["test", "status"])
+def test_the_talon_command_exits_1_when_the_printer_is_unreachable(tmp_path, verb, capsys):
+    from talon.cli import main
+    from tests.conftest import write_config_file
+
+    cfg = write_config_file(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace('backend = "spool"', 'backend = "network"')
+    text = text.replace('host = "192.0.2.10"', f'host = "127.0.0.1"\nport = {refused_port()}')
+    cfg.write_text(text.replace("timeout_s = 5", "timeout_s = 1"), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--config", str(cfg), "printer", verb])
+    assert exit_.value.code == 1
+    assert "Traceback" not in capsys.readouterr().err

@@ -5,6 +5,7 @@ sheets, Russian headers and charts, and the same seed gives the same report."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -124,3 +125,15 @@ def test_the_same_seed_gives_the_same_report(tmp_path) -> None:  # noqa: ANN001
         r.pop("generated_at")
     assert reports[0]["total"]["issued"] > 20
     assert reports[0] == reports[1]
+
+
+def test_the_report_the_demo_suggests_covers_every_day_it_filled(tmp_path) -> None:  # noqa: ANN001
+    path = write_config_file(tmp_path)
+    out = talon(path, "demo", "--days", "2")
+    tickets = int(re.search(r"талонов: (\d+)", out).group(1))
+    period = re.search(r"talon report --period (\S+)", out).group(1)
+    assert re.fullmatch(r"last-\d+-days", period)
+    report = json.loads(talon(path, "report", "--period", period, "--by", "day", "--format", "json", "--no-audit"))
+    assert len(report["groups"]["day"]) == 2 and report["total"]["issued"] == tickets
+    assert json.loads(talon(path, "report", "--period", "last-90-days", "--format", "json",
+                            "--no-audit"))["total"]["issued"] == tickets  # the README's quick start

@@ -10,6 +10,7 @@ from sqlmodel import select
 from queue_core.domain import EventKind
 from queue_core.models import Ticket, TicketEvent
 from queue_core.reports import Period, PeriodError, compute_report, parse_period
+from queue_core.reports.text import render_table
 from tests.conftest import OMSK, staff
 
 
@@ -103,3 +104,5 @@ def test_a_call_by_code_is_counted_apart_with_its_reason(service, clock) -> None
     assert audit.exempt["by_code"] == {"calls": 1, "deviations": 1,
                                        "reasons": {"вызов по номеру: вернулся с документом": 1}}
     assert [(f.kind, f.ticket, f.ahead) for f in audit.findings] == [("by_code", "А-002", "А-001")]
+    table = render_table(compute_report(service, "2025-10-06"))
+    assert "А-002 вызван раньше А-001 (вызов по номеру: вернулся с документом)" in table  # the rule said once

@@ -204,7 +204,7 @@ def test_a_report_that_may_not_write_its_rollups_computes_live(service, clock, m
     report = compute_report(service, MONDAY.isoformat())
     assert report.total.issued == 1 and report.total.served == 1 and report.total.rating_count == 1
     assert report.priority_audit.calls == 1 and fact_count(service) == 0
-    assert "computed live" in caplog.text
+    assert "посчитано напрямую" in caplog.text
 
 
 # --- 4 ------------------------------------------------------------------------------------------

@@ -162,6 +162,54 @@ def audit(url: str, day: date) -> list[str]:
     return [f"priority audit: {f}" for f in pa.findings if f.kind in ("out_of_turn_violation", "policy_deviation")]
 
 
+# Events that put a ticket into the queue, and those that take it out.
+INTO_QUEUE = ("issued", "returned", "redirected", "category_declined")
+OUT_OF_QUEUE = ("called", "cancelled", "expired", "postponed")
+
+
+def _instant(at: object) -> datetime:
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def waiting_spells(c: sa.Connection) -> list[tuple[int, str, datetime, datetime | None]]:
+    """(ticket, service slug, entered the queue, left it or None) for every stay in a queue."""
+    spells, open_ = [], {}
+    service: dict[int, str] = {}
+    for tid, kind, at, data in c.execute(sa.text("SELECT ticket_id, kind, at, data FROM ticket_event ORDER BY id")):
+        data = json.loads(data) if isinstance(data, str) else (data or {})
+        service[tid] = data.get("to_service") or data.get("service") or service.get(tid, "?")
+        if kind in INTO_QUEUE:
+            open_[tid] = (service[tid], _instant(at))
+        elif kind in OUT_OF_QUEUE and tid in open_:
+            slug, entered = open_.pop(tid)
+            spells.append((tid, slug, entered, _instant(at)))
+    return spells + [(tid, slug, entered, None) for tid, (slug, entered) in open_.items()]
+
+
+def never_empty_while_one_waits(c: sa.Connection, logs: list[dict]) -> list[str]:
+    """No window came back empty from call_next while a ticket of a service it serves waited all
+    through the call (queued before the call began, taken out after it ended). Instants are read
+    under the office lock, so this order is the commit order."""
+    empties = [r for r in logs if r["op"] == "call_empty"]
+    if not empties:
+        return []
+    serves: dict[int, set[str]] = defaultdict(set)
+    for number, slug in c.execute(sa.text(
+            'SELECT w.number, s.slug FROM window_service ws JOIN "window" w ON w.id = ws.window_id '
+            "JOIN service s ON s.id = ws.service_id")):
+        serves[number].add(slug)
+    spells = waiting_spells(c)
+    out = []
+    for r in empties:
+        began, ended = _instant(r["began"]), _instant(r["ended"])
+        out += [f"window {r['window']} came back empty at {r['began']} while ticket {tid} ({slug}) waited; "
+                f"queue after the call: {r.get('queue')}"
+                for tid, slug, entered, left in spells
+                if slug in serves[r["window"]] and entered < began and (left is None or left > ended)]
+    return out
+
+
 def logs_vs_db(c: sa.Connection, logs: list[dict]) -> list[str]:
     """Everything a worker logged as committed is in the database (counted per ticket and kind)."""
     have = Counter((tid, kind) for tid, kind in c.execute(sa.text("SELECT ticket_id, kind FROM ticket_event")))
@@ -221,6 +269,7 @@ def check_all(url: str, day: date, logs: list[dict]) -> tuple[list[str], dict]:
             problems += one_day(c, day)
             problems += logs_vs_db(c, logs)
             problems += prints(c, logs)
+            problems += never_empty_while_one_waits(c, logs)
     finally:
         engine.dispose()
     problems += audit(url, day)

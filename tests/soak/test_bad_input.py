@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 import threading
 from datetime import timedelta
@@ -55,7 +56,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
 def one_clean_line(code: int, err: str) -> None:
     if code == 0:
         return
-    if code == 2 and "\nOptions:" in err and "Usage: talon" in err.splitlines()[0]:
+    if code == 2 and "\nПараметры:" in err and "Использование: talon" in err.splitlines()[0]:
         return  # a bare command group (`talon ticket`) shows its help: asked for nothing, told what exists
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -148,11 +149,23 @@ def office(tmp_path_factory):  # noqa: ANN001, ANN201
 @given(ref=st.one_of(st.text(max_size=12), st.from_regex(r"\s*[А-Яа-яA-Za-z]{0,3}\s*-?\s*\d{0,6}\s*", fullmatch=True),
                      st.integers(-(2**70), 2**70)))
 def test_malformed_ticket_codes_are_refused_in_russian(ref, office) -> None:  # noqa: ANN001
+    if names_the_only_ticket(ref):
+        assert office.ticket(ref).code == "А-001"
+        return
     for lookup in (office.ticket, lambda r: office.cancel(r, "проверка")):
-        try:
+        with pytest.raises(DomainError) as refused:
             lookup(ref)
-        except DomainError as e:
-            assert str(e) and not str(e).isascii(), e  # a Russian sentence for the screen
+        assert str(refused.value) and not str(refused.value).isascii(), refused.value  # a Russian sentence
+
+
+def names_the_only_ticket(ref: str | int) -> bool:
+    """Today's А-001 (id 1), written any way a person may: «а1», « А - 0001 », 1, "001"."""
+    if isinstance(ref, int):
+        return ref == 1
+    if re.fullmatch(r"[0-9]+", ref.strip()):
+        return int(ref.strip()) == 1
+    m = re.fullmatch(r"\s*[Аа]\s*-?\s*(\d{1,4})\s*", ref)
+    return m is not None and int(m.group(1)) == 1
 
 
 def test_pin_brute_force_from_two_terminals_hits_the_lockout(tmp_path: Path) -> None:

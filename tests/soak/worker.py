@@ -155,14 +155,23 @@ class Worker:
                 ticket = self.current()
 
     def call(self):  # noqa: ANN201
+        began = self.clock.now()
         res = self.act("call", lambda: self.svc.call_next(self.window, self.login), window=self.window)
         if res is None:  # StorageError: the call may have committed
             return self.current()
-        if res is True:  # nobody waits
+        if res is True:  # nobody eligible waits: say so, with the queue as it is now (an invariant checks it)
+            self.log.write(op="call_empty", window=self.window, began=began, ended=self.clock.now(),
+                           queue=self.queue_state())
             time.sleep(0.05)
             return None
         self.log.write(op="call_rule", id=res.ticket.id, rule=str(res.rule))
         return res.ticket
+
+    def queue_state(self) -> dict[str, int] | str:
+        try:
+            return {k: n for k, n in self.svc.waiting_counts().items() if n}
+        except StorageError as e:
+            return str(e)
 
     def serve(self, t, p: dict):  # noqa: ANN001, ANN201
         w, login, r = self.window, self.login, self.rnd.random()
