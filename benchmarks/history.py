@@ -308,7 +308,8 @@ def pg_history(n: int, base_url: str, log=print, *, build: bool = True) -> str: 
     if not (marker.exists() and schema.exists_with_tables()):
         if not build:
             schema.close()
-            raise HistoryMissing(f"PostgreSQL history {name} is not built: python -m benchmarks --build-pg-history")
+            raise HistoryMissing(f"PostgreSQL history of {n:,} tickets ({name}) is not built; build it once with "
+                                 "python -m benchmarks --build-pg-history (≈ 15–20 min for 1 M tickets)")
         t = time.perf_counter()
         log(f"  building the PostgreSQL history of {n:,} tickets in schema {name} (once)…")
         schema.close()
