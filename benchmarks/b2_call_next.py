@@ -69,7 +69,7 @@ def run(backend: str, *, rounds: int = 20, batch: int = 10, log=print, build: bo
         if backend == "sqlite":
             small_url, large_url = sqlite_history(SMALL, log), sqlite_history(LARGE, log)
         else:
-            small_url = pg_history(SMALL, PG_URL, log, build=build)
+            small_url = pg_history(SMALL, PG_URL, log)  # seconds to build
             large_url = pg_history(LARGE, PG_URL, log, build=build)
         small, large = Office(small_url, Path(tmp) / "s"), Office(large_url, Path(tmp) / "l")
         try:

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("TALON_BENCH_CACHE", Path(__file__).resolve().parent / ".cache"))
 OMSK = ZoneInfo("Asia/Omsk")
 MONDAY_9 = datetime(2025, 10, 6, 9, 0, tzinfo=OMSK)  # the office is open
+PG_URL_GIVEN = bool(os.environ.get("TALON_BENCH_DATABASE_URL") or os.environ.get("TALON_TEST_DATABASE_URL"))
 PG_URL = (os.environ.get("TALON_BENCH_DATABASE_URL") or os.environ.get("TALON_TEST_DATABASE_URL")
           or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

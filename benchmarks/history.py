@@ -32,7 +32,7 @@ SERVICES = ["payments", "recalc", "contracts", "b2b-contracts", "b2b-billing"]
 SERVICE_P = [0.45, 0.25, 0.18, 0.07, 0.05]
 WINDOWS = {"payments": [1, 2, 3, 0], "recalc": [1, 2, 3, 4, 0], "contracts": [3, 4, 2, 0],
            "b2b-contracts": [5, 0], "b2b-billing": [5, 0]}
-VERSION = 2  # bump when the generated rows change (2: closed days rolled up, schema 0002)
+VERSION = 3  # bump when the generated rows change (2: closed days rolled up, schema 0002; 3: schema 0003, whose upgrade drops rollups)
 
 
 def weekdays(start: date, end: date) -> list[date]:
@@ -308,7 +308,8 @@ def pg_history(n: int, base_url: str, log=print, *, build: bool = True) -> str: 
     if not (marker.exists() and schema.exists_with_tables()):
         if not build:
             schema.close()
-            raise HistoryMissing(f"PostgreSQL history {name} is not built: python -m benchmarks --build-pg-history")
+            raise HistoryMissing(f"PostgreSQL history of {n:,} tickets ({name}) is not built; build it once with "
+                                 "python -m benchmarks --build-pg-history (≈ 15–20 min for 1 M tickets)")
         t = time.perf_counter()
         log(f"  building the PostgreSQL history of {n:,} tickets in schema {name} (once)…")
         schema.close()

@@ -1,15 +1,18 @@
-"""The kiosk's hot path: issuing a ticket in one short transaction on the driver's own cursor.
+"""Issuing a ticket in one short transaction on the driver's own cursor: the issue path of every
+channel (kiosk, informator, API) once the office's day has begun.
 
-Issuing is the action an office performs most, at a kiosk with a visitor waiting for paper.
-Through the ORM it cost ~40× the transaction itself on SQLite (flushes, identity map, statement
-compilation), so :meth:`QueueService.issue_ticket` sends its kiosk/API tickets here: the same
-counter upsert, ticket insert and ``issued`` event as the ORM path, written once per dialect, plus
-one query for the "people ahead" and "open windows" of the estimate, all in the transaction of
-:meth:`Database.driver_write`. The ticket's instants (issued, queued, event) are one ``now``,
-the instant of record (:mod:`queue_core.clock`) read once the write lock is ours (PostgreSQL: in
-the office-lock statement; SQLite: inside ``BEGIN IMMEDIATE``), so numbers and issue times agree
-even when kiosks queue for the write lock, and the ticket's day is the day of record. Values
-are stored exactly as SQLAlchemy stores them (tests compare both paths).
+Issuing is the action an office performs most, at a kiosk with a visitor waiting for paper or at
+the informator's desk. Through the ORM it cost ~40× the transaction itself on SQLite (flushes,
+identity map, statement compilation), so :meth:`QueueService.issue_ticket` sends its tickets here:
+the same counter upsert, ticket insert and ``issued`` event as the ORM path, written once per
+dialect; for the informator also the lookup of the open shift at the desk and, for a category that
+needs a document, the ``category_verified`` event of a check made at issue; plus one query for the
+"people ahead" and "open windows" of the estimate, all in the transaction of
+:meth:`Database.driver_write`. The ticket's instants (issued, queued, events) are one ``now``, the
+instant of record (:mod:`queue_core.clock`) read once the write lock is ours (PostgreSQL: in the
+office-lock statement; SQLite: inside ``BEGIN IMMEDIATE``), so numbers and issue times agree even
+when kiosks queue for the write lock, and the ticket's day is the day of record. Values are stored
+exactly as SQLAlchemy stores them (tests compare both paths).
 """
 
 from __future__ import annotations
@@ -28,10 +31,14 @@ _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number)
             "ON CONFLICT (office_id, day, service_id) DO UPDATE SET last_number = daily_counter.last_number + 1 "
             "RETURNING last_number")
 _TICKET = ("INSERT INTO ticket (office_id, day, service_id, category_id, number, code, channel, status, issued_at, "
-           "queued_at, order_at, recalls, category_claimed, print_status) "
-           "VALUES (:o, :day, :s, :c, :n, :code, :channel, 'waiting', :now, :now, :now, 0, :claimed, 'none')")
-_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, data) "
-          f"VALUES (:t, '{EventKind.ISSUED.value}', :now, :o, :data)")
+           "queued_at, order_at, recalls, category_claimed, category_verified_by, category_verified_at, "
+           "print_status) VALUES (:o, :day, :s, :c, :n, :code, :channel, 'waiting', :now, :now, :now, 0, :claimed, "
+           ":verified_by, :verified_at, 'none')")
+_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, operator_id, data) "
+          "VALUES (:t, :kind, :now, :o, :w, :op, :data)")
+# The informator's open shift at the desk (who may issue there, and whose check a verification is).
+_SHIFT = ("SELECT s.operator_id, o.login, o.full_name FROM operator_shift s JOIN operator o ON o.id = s.operator_id "
+          "WHERE s.window_id = :w AND s.logged_out_at IS NULL")
 # Waiting tickets of the service that the §4 order puts before the new one, and the open windows
 # serving the service (logged in, not paused): the kiosk's "перед вами" and its estimate.
 _AHEAD = ("SELECT (SELECT count(*) FROM ticket WHERE office_id = :o AND status = 'waiting' AND day = :day "
@@ -57,7 +64,7 @@ class FastIssue:
         self.sqlite = service.db.is_sqlite
         conv = (lambda s: s) if self.sqlite else _pg
         # SQLite: the rowid of the insert (RETURNING there costs as much as the insert itself)
-        self._counter, self._event = conv(_COUNTER), conv(_EVENT)
+        self._counter, self._event, self._shift = conv(_COUNTER), conv(_EVENT), conv(_SHIFT)
         self._ticket = _TICKET if self.sqlite else _pg(_TICKET + " RETURNING id")
         self._ahead: dict[tuple[int, int], str] = {}
         self._json: dict[tuple[str, str, str], str] = {}
@@ -97,27 +104,50 @@ class FastIssue:
         cur.execute(self._lock, {"k": OFFICE_LOCK_BASE + office})
         return cur.fetchone()[0]
 
-    def issue(self, svc: ServiceRow, cat: CategoryRow, channel: str, mean_service_min: float) -> TicketInfo:
+    def _verified_data(self, cat: CategoryRow) -> str:
+        key = ("category_verified", cat.slug, "")
+        data = self._json.get(key)
+        if data is None:
+            data = self._json[key] = json.dumps({"category": cat.slug, "at_issue": True})
+        return data
+
+    def issue(self, svc: ServiceRow, cat: CategoryRow, channel: str, mean_service_min: float, *,
+              window: int | None = None, login: str | None = None) -> TicketInfo:
         s = self.svc
-        office, claimed = s.catalog.office_id, bool(cat.verify)
+        office = s.catalog.office_id
+        desk = s._shift_window(window, login) if channel == "informator" else None
+        verified_here = bool(cat.verify) and desk is not None  # the informator checks the document at issue
+        claimed = bool(cat.verify) and not verified_here
         ahead_sql = self.ahead_sql(svc, cat)
         data = self._data(svc, cat, channel)
         with s.db.driver_write() as cur:
             now = s._of_record(self._server_now(cur, office)).astimezone(UTC)
             day = local_day(now, s.tz)
-            cur.execute(self._counter, {"o": office, "day": day.isoformat() if self.sqlite else day, "s": svc.id})
-            number = cur.fetchone()[0]
             day_v, now_v = self._values(day, now)
+            operator_id = window_id = None
+            if desk is not None:
+                cur.execute(self._shift, {"w": desk.id})
+                row = cur.fetchone()
+                s._check_shift(desk, (row[1], row[2]) if row else None, login)
+                operator_id, window_id = row[0], desk.id
+            cur.execute(self._counter, {"o": office, "day": day_v, "s": svc.id})
+            number = cur.fetchone()[0]
             code = s.config.office.number_format.format(prefix=svc.prefix, number=number)
             p = {"o": office, "day": day_v, "s": svc.id, "c": cat.id, "n": number, "code": code, "channel": channel,
-                 "now": now_v, "claimed": int(claimed) if self.sqlite else claimed}
+                 "now": now_v, "claimed": int(claimed) if self.sqlite else claimed,
+                 "verified_by": operator_id if verified_here else None, "verified_at": now_v if verified_here else None}
             cur.execute(self._ticket, p)
             tid = cur.lastrowid if self.sqlite else cur.fetchone()[0]
-            cur.execute(self._event, {"t": tid, "now": now_v, "o": office, "data": data})
+            event = {"t": tid, "now": now_v, "o": office, "w": window_id, "op": operator_id}
+            cur.execute(self._event, {**event, "kind": EventKind.ISSUED.value, "data": data})
+            if verified_here:
+                cur.execute(self._event, {**event, "kind": EventKind.CATEGORY_VERIFIED.value,
+                                          "data": self._verified_data(cat)})
             cur.execute(ahead_sql, {"o": office, "day": day_v, "s": svc.id, "now": now_v, "t": tid})
             ahead, open_windows = cur.fetchone()
         est = WaitEstimate(int(ahead), math.ceil(int(ahead) * mean_service_min / max(1, int(open_windows or 0))))
         return TicketInfo(
             id=tid, code=code, office=s.catalog.office_code, day=day, service=svc.slug, service_name=svc.name,
             category=cat.slug, category_name=cat.name, channel=channel, status=TicketStatus.WAITING, issued_at=now,
-            queued_at=now, category_claimed=claimed, position=est.people_ahead, estimated_wait_min=est.minutes)
+            queued_at=now, category_claimed=claimed, category_verified=verified_here, position=est.people_ahead,
+            estimated_wait_min=est.minutes)

@@ -115,8 +115,9 @@ class QueueService(StaffUseCases, SnapshotQueries):
             raise DomainError(f"Неизвестный канал выдачи «{channel}»")
         if channel == "kiosk" and not self.is_open():
             raise OfficeClosed(f"Талоны на сегодня больше не выдаются. Часы работы: {self.config.office.hours_text()}")
-        if channel != "informator" and self._expired_through == self.clock.today():
-            return self._fast_issue.issue(svc, cat, channel, self._mean_service_min_cached(svc.id))
+        if self._expired_through == self.clock.today():  # the day has begun: the driver-level path (fastissue)
+            return self._fast_issue.issue(svc, cat, channel, self._mean_service_min_cached(svc.id),
+                                          window=window, login=login)
         with self.db.write() as s:
             self.db.lock_office(s, self.catalog.office_id)
             self._expire_past_days(s)

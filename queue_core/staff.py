@@ -219,17 +219,26 @@ class StaffUseCases:
 
     def _shift(self, s: Session, window: int | None, login: str | None) -> OperatorShift:
         """The open shift of ``login`` at ``window``, or an :class:`AuthError` saying what is wrong."""
-        if window is None or not login:
-            raise AuthError("Укажите окно и логин оператора")
-        win = self._window(window)
+        win = self._shift_window(window, login)
         shift = s.exec(select(OperatorShift).where(OperatorShift.window_id == win.id,
                                                    OperatorShift.logged_out_at.is_(None))).first()
-        if shift is None:
-            raise AuthError(f"{win.title} закрыто: сначала войдите (talon login)")
-        op = s.get(Operator, shift.operator_id)
-        if op.login != login.strip().lower():
-            raise AuthError(f"{win.title}: работает {op.full_name}, а не «{login}»")
+        op = s.get(Operator, shift.operator_id) if shift is not None else None
+        self._check_shift(win, (op.login, op.full_name) if op is not None else None, login)
         return shift
+
+    def _shift_window(self, window: int | None, login: str | None):  # noqa: ANN202 - a catalogue WindowRow
+        """The window a staff action names (checked before any transaction)."""
+        if window is None or not login:
+            raise AuthError("Укажите окно и логин оператора")
+        return self._window(window)
+
+    @staticmethod
+    def _check_shift(win, holder: tuple[str, str] | None, login: str) -> None:  # noqa: ANN001
+        """Refuse unless ``login`` holds the open shift at ``win`` (``holder``: its login and name)."""
+        if holder is None:
+            raise AuthError(f"{win.title} закрыто: сначала войдите (talon login)")
+        if holder[0] != login.strip().lower():
+            raise AuthError(f"{win.title}: работает {holder[1]}, а не «{login}»")
 
     def _active_shift(self, s: Session, window: int, login: str) -> OperatorShift:
         shift = self._shift(s, window, login)

@@ -104,6 +104,17 @@ def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | No
     pass over tickets and their events); returns the number of tickets. ``days``: only these days of
     the period; ``skip_rolled_up``: leave out office-days already in ``ticket_fact``/``audit_day``.
     Drop it with :func:`drop_facts` in the same transaction."""
+    body = facts_query(conn, start, end, office_id, days=days, skip_rolled_up=skip_rolled_up)
+    drop_facts(conn)
+    facts.create(conn)
+    conn.execute(facts.insert().from_select(list(FACT_COLUMNS), body))
+    return conn.execute(select(func.count()).select_from(facts)).scalar_one()
+
+
+def facts_query(conn: sa.Connection, start: date, end: date, office_id: int | None, *,
+                days: list[date] | None = None, skip_rolled_up: bool = False) -> sa.Select:
+    """The one SELECT of the per-ticket facts (columns of ``ticket_fact``, in order) of
+    :func:`build_facts`, from tickets and their events."""
     is_sqlite = conn.dialect.name == "sqlite"
     t, e = Ticket.__table__, TicketEvent.__table__
     sv, ct, of = (m.__table__ for m in (Service, Category, Office))
@@ -143,7 +154,7 @@ def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | No
         (ev.c.first_call.is_not(None), case((wait <= target, 1), else_=0)),
         (and_(ev.c.left_at.is_not(None), seconds(is_sqlite, ev.c.left_at, t.c.issued_at) > target), 0),
         else_=None)
-    body = select(
+    columns = (
         t.c.id, t.c.office_id, t.c.day, _local_hour(is_sqlite, offices, start, end), t.c.service_id,
         t.c.category_id, t.c.window_id, t.c.operator_id, t.c.status, wait, ev.c.total_wait,
         case((t.c.status == S.DONE, seconds(is_sqlite, t.c.finished_at, t.c.started_at))),
@@ -152,15 +163,12 @@ def build_facts(conn: sa.Connection, start: date, end: date, office_id: int | No
         case((or_(ct.c.out_of_turn == sa.true(), ev.c.declined_from.in_(oot_slugs)), 1), else_=0),
         case((t.c.category_verified_at.is_not(None), 1), else_=0),
         case((ev.c.declined_from.is_not(None), 1), else_=0),
-    ).select_from(
+    )
+    return select(*(c.label(name) for c, name in zip(columns, FACT_COLUMNS, strict=True))).select_from(
         t.join(sv, sv.c.id == t.c.service_id).join(ct, ct.c.id == t.c.category_id)
         .join(of, of.c.id == t.c.office_id)
         .outerjoin(ev, ev.c.ticket_id == t.c.id)
     ).where(*in_period)
-    drop_facts(conn)
-    facts.create(conn)
-    conn.execute(facts.insert().from_select(list(FACT_COLUMNS), body))
-    return conn.execute(select(func.count()).select_from(facts)).scalar_one()
 
 
 def drop_facts(conn: sa.Connection) -> None:

@@ -1,11 +1,17 @@
-"""The kiosk's fast issue path (queue_core.fastissue, driver cursor) writes exactly what the ORM path
-writes, and returns exactly what reading the ticket back returns — on SQLite and PostgreSQL."""
+"""The fast issue path (queue_core.fastissue, driver cursor) writes exactly what the ORM path writes,
+and returns exactly what reading the ticket back returns — for every channel (kiosk, API, the
+informator with its check at issue), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import sqlalchemy as sa
+
+from queue_core.domain import AuthError
+
+from tests.conftest import staff
 
 
 def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
@@ -21,12 +27,15 @@ def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
     return t, ev
 
 
-def test_fast_and_orm_issue_store_and_return_the_same(service, clock) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("channel", ["kiosk", "api", "informator"])
+def test_fast_and_orm_issue_store_and_return_the_same(service, clock, channel) -> None:  # noqa: ANN001
+    staff(service, 0)
+    desk = dict(window=0, login="info") if channel == "informator" else {}
     for category in ("regular", "svo", "disabled"):
         service._expired_through = None  # the first action of a day takes the ORM path
-        slow = service.issue_ticket("payments", category)
+        slow = service.issue_ticket("payments", category, channel=channel, **desk)
         assert service._expired_through is not None
-        fast = service.issue_ticket("payments", category)  # noqa: F841 - the same instant, the fast path
+        fast = service.issue_ticket("payments", category, channel=channel, **desk)  # the same instant, the fast path
         assert fast.id == slow.id + 1 and fast.code != slow.code
         assert _rows(service, slow.id) == _rows(service, fast.id)
         assert service.ticket(fast.id) == fast  # read back through the ORM: the same value, same estimate
@@ -34,5 +43,23 @@ def test_fast_and_orm_issue_store_and_return_the_same(service, clock) -> None:  
         assert fast.position == slow.position + 1  # the earlier ticket of the same class is ahead
         assert dataclasses.replace(fast, id=slow.id, code=slow.code, position=slow.position,
                                    estimated_wait_min=slow.estimated_wait_min) == slow
-        assert [e.kind for e in service.ticket_history(fast.id)] == ["issued"]
+        verified = channel == "informator" and category != "regular"
+        assert fast.category_verified is verified and fast.category_claimed is (category != "regular" and not verified)
+        assert [e.kind for e in service.ticket_history(fast.id)] == ["issued"] + ["category_verified"] * verified
         clock.advance(30)
+
+
+def test_fast_path_refuses_an_informator_without_the_desk(service) -> None:  # noqa: ANN001
+    """The informator's refusals are the ORM path's, and nothing is numbered or written."""
+    staff(service, 0, 1)
+    service.issue_ticket("payments")  # the day has begun: the fast path from here on
+    before = service.issue_ticket("payments").code
+    for desk, message in (({}, "Укажите окно"), (dict(window=0, login="op1"), "работает"),
+                          (dict(window=9, login="info"), "Окна 9 нет")):
+        with pytest.raises(Exception, match=message):
+            service.issue_ticket("payments", "svo", channel="informator", **desk)
+    service.logout(0, "info")
+    with pytest.raises(AuthError, match="закрыто"):
+        service.issue_ticket("payments", channel="informator", window=0, login="info")
+    after = service.issue_ticket("payments").code
+    assert int(after[-3:]) == int(before[-3:]) + 1
