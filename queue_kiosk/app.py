@@ -122,6 +122,8 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def reset_if_idle(self) -> None:
         """Back to home when the current screen has waited long enough without a touch."""
+        if not self.screen_stack:  # the timer can fire while the app is closing
+            return
         screen = self.screen
         if not isinstance(screen, KioskScreen) or screen.idle_after_s is None:
             return

@@ -297,3 +297,12 @@ async def test_no_key_quits_or_opens_a_palette_except_the_admin_combination(make
         await pilot.press("ctrl+backslash")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_the_idle_timer_firing_while_the_kiosk_closes_does_not_crash_it(make_kiosk):  # noqa: ANN001
+    """Under load the idle check ran after the last screen was gone (ScreenStackError)."""
+    app = make_kiosk()
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+    assert not app.screen_stack
+    app.reset_if_idle()  # nothing to reset: no error
