@@ -18,13 +18,14 @@ from textual.worker import Worker, WorkerState
 from queue_core.domain import ClockSkew, StorageError, TalonError
 
 from ..live import LiveFeed
+from ..parts import Parts
 from ..messages import ActionDone, ActionFailed, LiveFailed, LiveLoaded
 from ..widgets.banner import DbBanner
 
 NOT_DONE = "действие не выполнено"
 
 
-class LiveScreen(Screen):
+class LiveScreen(Parts, Screen):
     # Actions that change something: greyed out in the footer while another one is in flight.
     CHANGING_ACTIONS: frozenset[str] = frozenset()
 
@@ -88,7 +89,7 @@ class LiveScreen(Screen):
         self._polling = False
         if self.offline:
             self.offline = False
-            self.query_one(DbBanner).hide()
+            self.part(DbBanner).hide()
             self.notify("Связь с базой данных восстановлена")
         if message.data is not None:
             self.show(message.data)
@@ -101,7 +102,7 @@ class LiveScreen(Screen):
         if isinstance(message.error, StorageError):
             self.offline = True
             self.feed.invalidate()
-            self.query_one(DbBanner).show_outage(str(message.error))
+            self.part(DbBanner).show_outage(str(message.error))
         else:
             self.notify(str(message.error), severity="error")
 
@@ -144,7 +145,7 @@ class LiveScreen(Screen):
         self.busy = False
         if message.storage:
             self.offline = True
-            self.query_one(DbBanner).show_outage(str(message.error))
+            self.part(DbBanner).show_outage(str(message.error))
             why = (str(message.error) if isinstance(message.error, ClockSkew)  # reads still work: the banner goes
                    else "нет связи с базой данных. Повторите, когда связь вернётся.")
             self.notify(f"{message.label}: {NOT_DONE} — {why}", severity="error", timeout=10)

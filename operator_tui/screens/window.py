@@ -84,19 +84,19 @@ class OperatorScreen(LiveScreen):
         paused = self.view.state.paused if self.view else self.shift.paused
         left = f"{self.win_config.title} · {self.shift.full_name}" + (" · ПЕРЕРЫВ" if paused else "")
         now = self.app.clock.now()
-        self.query_one(TopBar).set_parts(left, f"{self.config.office.name} · {local_hm(now, self.config.office.tz)}")
+        self.part(TopBar).set_parts(left, f"{self.config.office.name} · {local_hm(now, self.config.office.tz)}")
 
     def _draw(self, view: WindowView) -> None:
         self._draw_top()
         now = self.app.clock.now()
         st = view.state
         idle = f"Перерыв: {st.pause_reason}. F9 — продолжить работу." if st.paused else None
-        self.query_one(VisitorPanel).show(st.current, view.reason, now, idle or "Окно свободно. F2 — вызвать следующего.")
+        self.part(VisitorPanel).show(st.current, view.reason, now, idle or "Окно свободно. F2 — вызвать следующего.")
         age = max(0.0, (now - view.snapshot.at).total_seconds())
         mine = [s for s in view.snapshot.services if s.service in self.win_config.services]
-        self.query_one("#queue", ServiceQueueTable).show(view.snapshot.services, age)
-        self.query_one("#queue-title", Label).update(f"Очередь этого окна — ждут {sum(s.waiting for s in mine)}")
-        self.query_one("#day", Label).update(
+        self.part("#queue", ServiceQueueTable).show(view.snapshot.services, age)
+        self.part("#queue-title", Label).update(f"Очередь этого окна — ждут {sum(s.waiting for s in mine)}")
+        self.part("#day", Label).update(
             f"Мой день: обслужено {view.served} · среднее обслуживание {duration(view.mean_service_s)}")
 
     def _state_key(self) -> tuple:

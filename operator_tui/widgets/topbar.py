@@ -6,8 +6,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from ..parts import Parts
 
-class TopBar(Horizontal):
+
+class TopBar(Parts, Horizontal):
     DEFAULT_CSS = """
     TopBar { width: 100%; height: 1; background: $primary; color: $text; padding: 0 1; }
     TopBar > #top-left { text-style: bold; width: 1fr; }
@@ -26,5 +28,5 @@ class TopBar(Horizontal):
         if (left, right) == self._texts:
             return
         self._texts = (left, right)
-        self.query_one("#top-left", Label).update(left)
-        self.query_one("#top-right", Label).update(right)
+        self.part("#top-left", Label).update(left)
+        self.part("#top-right", Label).update(right)

@@ -14,10 +14,11 @@ from queue_core.config import Config
 from queue_core.domain import TicketInfo
 
 from ..format import category_document, category_label, duration, is_priority, local_hm, minutes, target_wait_min
+from ..parts import Parts
 from .big_code import BigCode
 
 
-class VisitorPanel(Vertical):
+class VisitorPanel(Parts, Vertical):
     DEFAULT_CSS = """
     VisitorPanel { height: auto; border: round $primary; padding: 0 1; }
     VisitorPanel #visitor-top { height: auto; }
@@ -68,12 +69,12 @@ class VisitorPanel(Vertical):
         self.set_class(bool(ticket and ticket.category_claimed), "-verify")
         if ticket is None:
             if idle_text:
-                self.query_one("#visitor-idle", Label).update(idle_text)
+                self.part("#visitor-idle", Label).update(idle_text)
             return
         tz = self.config.office.tz
-        self.query_one(BigCode).code = ticket.code
-        self.query_one("#visitor-service", Label).update(ticket.service_name)
-        badge = self.query_one("#visitor-badge", Label)
+        self.part(BigCode).code = ticket.code
+        self.part("#visitor-service", Label).update(ticket.service_name)
+        badge = self.part("#visitor-badge", Label)
         priority = is_priority(self.config, ticket.category)
         badge.set_class(priority, "-priority")
         if priority:
@@ -82,7 +83,7 @@ class VisitorPanel(Vertical):
         status = "обслуживается" if ticket.status == "serving" else "вызван"
         if ticket.recalls:
             status += f" · повторных вызовов: {ticket.recalls}"
-        self.query_one("#visitor-status", Label).update(status)
+        self.part("#visitor-status", Label).update(status)
         called = ticket.called_at or now
         waited = (called - ticket.issued_at).total_seconds()
         late = waited > target_wait_min(self.config, ticket) * 60
@@ -93,10 +94,10 @@ class VisitorPanel(Vertical):
             times.append(f" · обслуживание {duration((now - ticket.started_at).total_seconds())}")
         else:
             times.append(f" · вызван {local_hm(ticket.called_at, tz)}")
-        self.query_one("#visitor-times", Label).update(times)
-        self.query_one("#visitor-reason", Label).update(Text.assemble(("Почему он: ", "dim"), reason or "—"))
+        self.part("#visitor-times", Label).update(times)
+        self.part("#visitor-reason", Label).update(Text.assemble(("Почему он: ", "dim"), reason or "—"))
         if ticket.category_claimed:
             doc = category_document(self.config, ticket.category) or "документ, подтверждающий категорию"
             doc = doc.removeprefix("Покажите в окне ")
-            self.query_one("#verify-text", Label).update(
+            self.part("#verify-text", Label).update(
                 Text.assemble(("Проверьте документ: ", "bold"), doc))
