@@ -178,7 +178,7 @@ def test_an_office_open_until_24_00_issues_at_23_59_59_and_expires_at_midnight(c
 
     round_clock = {d: Hours.parse("00:00-24:00") for d in ("mon", "tue", "wed", "thu", "fri")}
     office_ = config.office.model_copy(update={"hours": round_clock, "last_ticket_min": 0})
-    svc = open_service(config.model_copy(update={"office": office_}), SystemClock(config.office.tz),
+    svc = open_service(config.model_copy(update={"office": office_}), SimulatedClock(config.office.tz),
                        auto_upgrade=True)
     assert office_.hours_text() == "Пн–Пт 00:00–24:00"
     frozen.move_to("2025-10-06 17:59:59")  # Monday 23:59:59 in Omsk: still open
