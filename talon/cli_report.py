@@ -26,7 +26,7 @@ def last_days(text: str, today):  # noqa: ANN001, ANN201 - date -> Period | None
     if m is None or int(m.group(1)) < 1:
         return None
     start = today - timedelta(days=int(m.group(1)) - 1)
-    return Period(start, today, f"последние {m.group(1)} дн. ({start:%d.%m.%Y}–{today:%d.%m.%Y})")
+    return Period(start, today, f"последние {m.group(1)} дн.")  # titles add the dates themselves
 
 
 class _Progress:

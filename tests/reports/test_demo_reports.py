@@ -137,3 +137,7 @@ def test_the_report_the_demo_suggests_covers_every_day_it_filled(tmp_path) -> No
     assert len(report["groups"]["day"]) == 2 and report["total"]["issued"] == tickets
     assert json.loads(talon(path, "report", "--period", "last-90-days", "--format", "json",
                             "--no-audit"))["total"]["issued"] == tickets  # the README's quick start
+    title = talon(path, "report", "--period", period, "--no-audit").splitlines()[0]
+    first, last = report["period"]["from"], report["period"]["to"]
+    dates = f"{date.fromisoformat(first):%d.%m.%Y}–{date.fromisoformat(last):%d.%m.%Y}"
+    assert title.count(dates) == 1, title  # «последние 5 дн. (27.11.2026–01.12.2026)», the dates once
