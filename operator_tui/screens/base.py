@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import work
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -62,7 +63,10 @@ class LiveScreen(Parts, Screen):
         self.tick()
 
     def tick(self) -> None:
-        self.redraw_time()
+        try:
+            self.redraw_time()
+        except NoMatches:  # the timer fired while the screen is taken down: its widgets are gone
+            return
         if self._polling:  # a slow database: never pile up readers
             return
         self._polling = True
