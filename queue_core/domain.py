@@ -291,3 +291,141 @@ class QueueSnapshot:
 class WaitEstimate:
     people_ahead: int
     minutes: int
+
+
+# --- the ticket's life as data (DESIGN §3): one table for the service layer, the audit and the soak ---
+S_ = TicketStatus
+E_ = EventKind
+# (status before, event) -> status after. A pair that is not here is a wrong transition.
+TRANSITIONS: dict[tuple[TicketStatus, EventKind], TicketStatus] = {
+    (S_.WAITING, E_.CALLED): S_.CALLED,
+    (S_.POSTPONED, E_.CALLED): S_.CALLED,  # called by code while put aside
+    (S_.CALLED, E_.RECALLED): S_.CALLED,
+    (S_.CALLED, E_.STARTED): S_.SERVING,
+    (S_.SERVING, E_.FINISHED): S_.DONE,
+    (S_.CALLED, E_.NO_SHOW): S_.NO_SHOW,
+    (S_.CALLED, E_.REDIRECTED): S_.WAITING,
+    (S_.SERVING, E_.REDIRECTED): S_.WAITING,
+    (S_.CALLED, E_.POSTPONED): S_.POSTPONED,
+    (S_.SERVING, E_.POSTPONED): S_.POSTPONED,
+    (S_.POSTPONED, E_.RETURNED): S_.WAITING,
+    (S_.CALLED, E_.RETURNED): S_.WAITING,  # the window was closed with the visitor called
+    (S_.WAITING, E_.CANCELLED): S_.CANCELLED,
+    (S_.POSTPONED, E_.CANCELLED): S_.CANCELLED,
+    (S_.WAITING, E_.EXPIRED): S_.EXPIRED,
+    (S_.POSTPONED, E_.EXPIRED): S_.EXPIRED,
+    (S_.WAITING, E_.CATEGORY_VERIFIED): S_.WAITING,  # checked by the informator at issue
+    (S_.CALLED, E_.CATEGORY_VERIFIED): S_.CALLED,
+    (S_.SERVING, E_.CATEGORY_VERIFIED): S_.SERVING,
+    (S_.CALLED, E_.CATEGORY_DECLINED): S_.WAITING,
+    (S_.SERVING, E_.CATEGORY_DECLINED): S_.WAITING,
+    (S_.DONE, E_.RATED): S_.DONE,
+    **{(s, k): s for s in TicketStatus for k in (E_.PRINTED, E_.PRINT_FAILED)},  # paper never moves a ticket
+}
+ISSUED_STATUS = S_.WAITING  # what ``issued`` makes of a new ticket
+
+# The verb a refusal names, in the office's words («Нельзя начать обслуживание: талон А-015 отменён»).
+EVENT_VERB_RU = {
+    E_.CALLED: "вызвать", E_.RECALLED: "вызвать повторно", E_.STARTED: "начать обслуживание",
+    E_.FINISHED: "завершить", E_.NO_SHOW: "отметить неявку", E_.REDIRECTED: "перенаправить",
+    E_.POSTPONED: "отложить", E_.RETURNED: "вернуть в очередь", E_.CANCELLED: "отменить",
+    E_.EXPIRED: "закрыть как истёкший", E_.CATEGORY_VERIFIED: "подтвердить категорию",
+    E_.CATEGORY_DECLINED: "отклонить категорию", E_.RATED: "оценить", E_.PRINTED: "напечатать",
+    E_.PRINT_FAILED: "напечатать", E_.ISSUED: "выдать",
+}
+
+
+def next_status(status: TicketStatus | str, event: EventKind, code: str = "") -> TicketStatus:
+    """The status ``event`` moves a ticket to, or :class:`DomainError` in Russian when it may not."""
+    after = TRANSITIONS.get((TicketStatus(status), event))
+    if after is None:
+        what = f"талон {code} " if code else "талон "
+        raise DomainError(f"Нельзя {EVENT_VERB_RU[event]}: {what}{STATUS_RU[TicketStatus(status)]}")
+    return after
+
+
+def allowed_from(event: EventKind) -> tuple[TicketStatus, ...]:
+    """The statuses in which ``event`` may happen (from :data:`TRANSITIONS`)."""
+    return tuple(s for (s, k) in TRANSITIONS if k == event)
+
+
+# --- who acts (DESIGN §11): every use case that changes the queue or the staff takes an Actor ---
+class Role(StrEnum):
+    OPERATOR = "operator"
+    INFORMATOR = "informator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    KIOSK = "kiosk"  # a ticket kiosk (touch screen), local or with a device token
+    BOARD = "board"  # a hall display: reads only
+    API = "api"  # another system issuing tickets with a device token
+    VISITOR = "visitor"  # the holder of one ticket (the page behind its QR)
+    SYSTEM = "system"  # the server box itself: creates the first admin, closes past days
+
+
+STAFF_ROLES = (Role.OPERATOR, Role.INFORMATOR, Role.SUPERVISOR, Role.ADMIN)
+DEVICE_SCOPES = ("kiosk", "board", "staff", "reports", "admin")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change. Staff actors carry the token of a PIN session and devices the token
+    of a device; the service layer checks the token (stored hashed) on every change, so an Actor
+    built by hand with another login or window is refused. Local kiosks and boards of an embedded
+    install act without a token (they hold the database itself)."""
+
+    role: Role
+    login: str | None = None
+    window: int | None = None
+    token: str | None = field(default=None, repr=False)
+    device: str | None = None
+    ticket_id: int | None = None  # a visitor: the one ticket they hold
+
+    @classmethod
+    def kiosk(cls, name: str = "киоск", token: str | None = None) -> Actor:
+        return cls(Role.KIOSK, device=name, token=token)
+
+    @classmethod
+    def api(cls, name: str, token: str | None = None) -> Actor:
+        return cls(Role.API, device=name, token=token)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(Role.SYSTEM, device="сервер")
+
+    @classmethod
+    def visitor(cls, ticket_id: int) -> Actor:
+        return cls(Role.VISITOR, ticket_id=ticket_id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+LOCAL_KIOSK = Actor.kiosk()
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """What a PIN login gives: the actor to pass to every use case (its token is shown once)."""
+
+    actor: Actor
+    full_name: str
+    expires_at: datetime
+    shift: ShiftInfo | None = None
+
+    @property
+    def token(self) -> str:
+        return self.actor.token or ""
+
+
+@dataclass(frozen=True)
+class DeviceTokenInfo:
+    name: str
+    scope: str
+    created_at: datetime
+    revoked: bool
+    token: str | None = field(default=None, repr=False)  # only when just made
+
+
+class Forbidden(AuthError):
+    """The actor may not do this (a Russian sentence saying who may)."""

@@ -228,3 +228,29 @@ class AuditDay(SQLModel, table=True):
     deviations: int = 0
     exempt: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     findings: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class StaffSessionRow(SQLModel, table=True):
+    """A PIN login (DESIGN §11): the token is shown once and only its SHA-256 is kept. Bound to the
+    shift it opened or joined (None for a read-only or admin session); ended by logout or after 12 h."""
+
+    __tablename__ = "staff_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    shift_id: int | None = Field(default=None, foreign_key="operator_shift.id")
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class DeviceToken(SQLModel, table=True):
+    """A device's credential (``talon tokens add``): kiosks, boards, other systems. Hashed like sessions."""
+
+    __tablename__ = "device_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from .domain import CallRule
@@ -49,17 +50,32 @@ class Choice:
     reason: str
 
 
+# The order of §4 as data, first difference wins: (what the rule reads, which way it sorts).
+# rank() below and every SQL ordering (queue_core.views: "people ahead") are built from this list.
+ORDER: tuple[tuple[str, str], ...] = (
+    ("out_of_turn", "true_first"),  # 1. out-of-turn categories first, whatever the weights
+    ("weight", "zero_last"),  # 2. weight 0: only when nothing else waits for this window
+    ("priority", "desc"),  # 3. category priority, higher first
+    ("weight", "desc"),  # 4. service weight for this window, higher first
+    ("queued_at", "asc"),  # 5. earlier first
+    ("id", "asc"),  # then the ticket id
+)
+
+
+def sort_value(value: Any, way: str) -> Any:  # a bool, int or datetime, by the rule
+    """One rule's part of the sort key (smaller is called first)."""
+    if way == "true_first":
+        return 0 if value else 1
+    if way == "zero_last":
+        return 1 if value == 0 else 0
+    return -value if way == "desc" else value
+
+
 def rank(c: Candidate, weights: Mapping[str, int]) -> tuple:
-    """The sort key of §4; the smallest key is called first. Read it as the order of the rules."""
-    weight = weights[c.service]
-    return (
-        not c.out_of_turn,  # 1. out-of-turn categories first, whatever the weights
-        weight == 0,  # 2. weight 0: only when nothing else waits for this window
-        -c.priority,  # 3. category priority, higher first
-        -weight,  # 4. service weight for this window, higher first
-        c.queued_at,  # 5. earlier first
-        c.id,  # then the ticket id
-    )
+    """The sort key of §4 (:data:`ORDER`); the smallest key is called first."""
+    values = {"out_of_turn": c.out_of_turn, "weight": weights[c.service], "priority": c.priority,
+              "queued_at": c.queued_at, "id": c.id}
+    return tuple(sort_value(values[what], way) for what, way in ORDER)
 
 
 def is_priority(c: Candidate) -> bool:

@@ -21,6 +21,8 @@ import pytest
 import queue_core.service  # noqa: F401 - define the tables before any test freezes time (freezegun)
 from queue_core import FixedClock, open_service
 from queue_core.config import Config, parse_config
+from queue_core.domain import Actor, DomainError
+from queue_core.service import QueueService
 
 ROOT = Path(__file__).resolve().parent.parent
 OMSK = ZoneInfo("Asia/Omsk")
@@ -145,9 +147,22 @@ def sqlite_service(tmp_path: Path, clock: FixedClock):  # noqa: ANN201
     svc.db.dispose()
 
 
-def staff(svc, *windows: int) -> None:  # noqa: ANN001
-    """Operators op1… logged in at the given windows (PIN 1234); informator at window 0."""
+def admin(svc: QueueService) -> Actor:
+    """The office's admin session (made once per database by the server box: login ``boss``, PIN 9999)."""
+    try:
+        svc.add_operator(Actor.system(), "boss", "Администратор", "admin", "9999")
+    except DomainError:
+        pass  # made already
+    return svc.authenticate("boss", "9999").actor
+
+
+def staff(svc: QueueService, *windows: int) -> dict[int, Actor]:
+    """Operators op1… logged in at the given windows (PIN 1234); informator ``info`` at window 0.
+    Returns each window's acting session."""
+    boss = admin(svc)
+    out = {}
     for w in windows:
         login = "info" if w == 0 else f"op{w}"
-        svc.add_operator(login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
-        svc.login(w, login, "1234")
+        svc.add_operator(boss, login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
+        out[w] = svc.login(w, login, "1234").actor
+    return out

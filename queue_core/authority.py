@@ -1,0 +1,180 @@
+"""Who may do what (DESIGN §11): the table of rights and the check of an actor's credential.
+
+Every use case that changes the queue or the staff names its verb; :func:`resolve` checks the
+actor against :data:`RIGHTS` and, for a token, against the database (tokens are stored as their
+SHA-256; a 256-bit random token needs no slow hash). Refusals are Russian sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .clock import as_utc
+from .domain import Actor, Forbidden, Role
+from .models import DeviceToken, Operator, OperatorShift, StaffSessionRow
+
+SESSION_TTL = timedelta(hours=12)
+
+# What a staff actor must hold for a verb: an open shift at any window, at an informator desk,
+# or the admin role (no shift needed).
+WINDOW, DESK, ADMIN = "window", "desk", "admin"
+
+# verb -> (devices that may, what staff must hold; None: no staff at all)
+RIGHTS: dict[str, tuple[frozenset[Role], str | None]] = {
+    "issue": (frozenset({Role.KIOSK, Role.API}), DESK),
+    "serve_direct": (frozenset(), DESK),
+    "call_next": (frozenset(), WINDOW),
+    "call_ticket": (frozenset(), WINDOW),
+    "recall": (frozenset(), WINDOW),
+    "start": (frozenset(), WINDOW),
+    "finish": (frozenset(), WINDOW),
+    "no_show": (frozenset(), WINDOW),
+    "redirect": (frozenset(), WINDOW),
+    "postpone": (frozenset(), WINDOW),
+    "return_ticket": (frozenset(), WINDOW),
+    "cancel": (frozenset(), WINDOW),
+    "verify_category": (frozenset(), WINDOW),
+    "decline_category": (frozenset(), WINDOW),
+    "pause": (frozenset(), WINDOW),
+    "resume": (frozenset(), WINDOW),
+    "logout": (frozenset(), WINDOW),
+    "rate": (frozenset({Role.VISITOR}), WINDOW),  # the visitor, or the window that served the ticket
+    "record_print": (frozenset({Role.KIOSK, Role.API, Role.SYSTEM}), DESK),
+    "manage_staff": (frozenset(), ADMIN),  # operators, PINs, device tokens
+}
+
+VERB_RU = {
+    "issue": "выдавать талоны", "serve_direct": "обслуживать у стойки", "call_next": "вызывать посетителей",
+    "call_ticket": "вызывать талон по номеру", "recall": "вызывать повторно", "start": "начинать обслуживание",
+    "finish": "завершать обслуживание", "no_show": "отмечать неявку", "redirect": "перенаправлять",
+    "postpone": "откладывать талоны", "return_ticket": "возвращать талоны в очередь", "cancel": "отменять талоны",
+    "verify_category": "подтверждать категорию", "decline_category": "отклонять категорию",
+    "pause": "уходить на перерыв", "resume": "продолжать работу", "logout": "закрывать окно",
+    "rate": "ставить оценку", "record_print": "отмечать печать", "manage_staff": "управлять сотрудниками и токенами",
+}
+ROLE_RU = {
+    Role.OPERATOR: "оператор", Role.INFORMATOR: "информатор", Role.SUPERVISOR: "руководитель",
+    Role.ADMIN: "администратор", Role.KIOSK: "киоск", Role.BOARD: "табло", Role.API: "внешняя система",
+    Role.VISITOR: "посетитель", Role.SYSTEM: "сервер",
+}
+# Device scopes (talon tokens add --scope) and the roles their holders act in.
+SCOPE_ROLES = {"kiosk": (Role.KIOSK, Role.API), "board": (Role.BOARD,), "staff": (), "reports": (), "admin": ()}
+# Without a token a process acts only as a local device of an embedded install (it holds the database).
+LOCAL_ROLES = (Role.KIOSK, Role.BOARD, Role.API, Role.SYSTEM)
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh token and the hash to store."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The actor as the database knows it, for the rest of one transaction."""
+
+    actor: Actor
+    operator_id: int | None = None
+    full_name: str = ""
+    staff_role: str | None = None
+    shift: OperatorShift | None = None
+    window_id: int | None = None
+    desk: bool = False
+
+    @property
+    def ids(self) -> dict[str, int | None]:
+        """The window and operator an event of this actor records."""
+        return {"window_id": self.window_id, "operator_id": self.operator_id}
+
+
+def refuse(actor: Actor, verb: str, why: str = "") -> Forbidden:
+    who = ROLE_RU.get(actor.role, str(actor.role))
+    return Forbidden(f"{who.capitalize()}: нельзя {VERB_RU.get(verb, verb)}" + (f" — {why}" if why else ""))
+
+
+def resolve(s: Session, actor: Actor, verb: str, now: datetime, window_role: dict[int, str],
+            window_number: dict[int, int]) -> Acting:
+    """Check that ``actor`` may do ``verb`` now and return who it is in the database.
+
+    ``window_role``/``window_number``: the catalogue's windows by id (informator desks)."""
+    devices, staff_need = RIGHTS[verb]
+    if not actor.is_staff:
+        if actor.role not in devices:
+            raise refuse(actor, verb, "это делает сотрудник со своим PIN" if staff_need else "")
+        if actor.token is not None:
+            _check_device_token(s, actor)
+        elif actor.role not in LOCAL_ROLES:
+            raise refuse(actor, verb, "нет токена устройства")
+        return Acting(actor)
+    if staff_need is None:
+        raise refuse(actor, verb)
+    op, session = _staff_session(s, actor, now)
+    shift = s.get(OperatorShift, session.shift_id) if session.shift_id else None
+    if staff_need == ADMIN:
+        if op.role != Role.ADMIN:
+            raise refuse(actor, verb, "нужен сеанс администратора")
+        return Acting(actor, op.id, op.full_name, op.role)
+    if shift is None:
+        raise refuse(actor, verb, "сначала войдите в окно (talon login --window N)")
+    if shift.logged_out_at is not None:
+        raise Forbidden(f"Смена в окне {window_number.get(shift.window_id)} закрыта: войдите снова")
+    number = window_number.get(shift.window_id)
+    if actor.window is not None and actor.window != number:
+        raise Forbidden(f"Сеанс открыт в окне {number}, а не в окне {actor.window}")
+    desk = window_role.get(shift.window_id) == "informator"
+    if staff_need == DESK and not desk:
+        raise refuse(actor, verb, "это делается у стойки информатора")
+    return Acting(actor, op.id, op.full_name, op.role, shift, shift.window_id, desk)
+
+
+def _staff_session(s: Session, actor: Actor, now: datetime) -> tuple[Operator, StaffSessionRow]:
+    if not actor.token:
+        raise Forbidden("Нужен вход по PIN: talon login (или --session / TALON_SESSION)")
+    row = s.execute(select(StaffSessionRow, Operator).join(Operator, Operator.id == StaffSessionRow.operator_id)
+                    .where(StaffSessionRow.token_hash == token_hash(actor.token))).first()
+    if row is None:
+        raise Forbidden("Сеанс не найден: войдите снова по PIN")
+    session, op = row
+    if session.ended_at is not None:
+        raise Forbidden("Сеанс завершён: войдите снова по PIN")
+    if as_utc(session.expires_at) <= now:
+        raise Forbidden("Сеанс истёк (12 ч): войдите снова по PIN")
+    if not op.active:
+        raise Forbidden(f"Оператор «{op.login}» отключён")
+    if actor.login is not None and actor.login != op.login:
+        raise Forbidden(f"Сеанс принадлежит «{op.login}», а не «{actor.login}»")
+    return op, session
+
+
+def _check_device_token(s: Session, actor: Actor) -> None:
+    row = s.exec(select(DeviceToken).where(DeviceToken.token_hash == token_hash(actor.token or ""))).first()
+    if row is None or row.revoked_at is not None:
+        raise Forbidden("Токен устройства не действует: попросите администратора выдать новый")
+    if actor.role not in SCOPE_ROLES.get(row.scope, ()):
+        raise Forbidden(f"Токен «{row.name}» (область {row.scope}) не даёт права роли {ROLE_RU[actor.role]}")
+
+
+def open_session(s: Session, operator_id: int, shift_id: int | None, now: datetime) -> tuple[str, datetime]:
+    """A new staff session; the token to hand out once, and when it expires."""
+    token, digest = new_token()
+    expires = now + SESSION_TTL
+    s.add(StaffSessionRow(token_hash=digest, operator_id=operator_id, shift_id=shift_id, created_at=now,
+                          expires_at=expires))
+    return token, expires
+
+
+def end_sessions(s: Session, now: datetime, *, shift_id: int | None = None, token: str | None = None) -> None:
+    """End the sessions of a shift (logout) or one session (a CLI command's own)."""
+    t = StaffSessionRow.__table__
+    cond = t.c.shift_id == shift_id if token is None else t.c.token_hash == token_hash(token)
+    s.execute(sa.update(t).where(cond, t.c.ended_at.is_(None)).values(ended_at=now))

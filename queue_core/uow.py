@@ -1,0 +1,116 @@
+"""The unit of work: one writing transaction of one office, the only way the queue changes.
+
+It opens the transaction, takes the office lock (every change to an office's queue and staff is
+serialised by it: event ids follow commit order, numbers and instants agree, a cancel cannot make a
+concurrent call fail), reads the instant of record once, checks who acts (:mod:`authority`), moves
+tickets by the state table (:data:`queue_core.domain.TRANSITIONS`) and appends their events.
+Committed on success, rolled back on any error.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .authority import Acting, resolve
+from .clock import local_day
+from .domain import Actor, DomainError, EventKind, NotFound, TicketStatus, next_status
+from .models import Ticket, TicketEvent
+from .office import Office
+
+_CODE_RE = re.compile(r"^\s*([^\W\d_]{1,2})\s*-?\s*(\d{1,4})\s*$")
+_EVENTS = TicketEvent.__table__
+
+
+class UnitOfWork(AbstractContextManager["UnitOfWork"]):
+    """``with UnitOfWork(office, actor, "call_next") as uow:`` — see the module docstring."""
+
+    s: Session
+    now: datetime
+    today: date
+    acting: Acting
+
+    def __init__(self, office: Office, actor: Actor, verb: str | None) -> None:
+        """``verb``: the right the actor needs (:data:`queue_core.authority.RIGHTS`); None only for
+        the PIN login itself, whose credential is the PIN."""
+        self.office = office
+        self.actor = actor
+        self.verb = verb
+        self._tx = office.db.write()
+
+    def __enter__(self) -> UnitOfWork:
+        self.s = self._tx.__enter__()
+        try:
+            db = self.office.db
+            db.lock_office(self.s, self.office.id)
+            self.now = self.office.of_record(db.server_now(self.s))
+            self.today = local_day(self.now, self.office.tz)
+            cat = self.office.catalog
+            self.acting = Acting(self.actor) if self.verb is None else resolve(self.s, self.actor, self.verb, self.now,
+                                  {w.id: w.role for w in cat.windows.values()},
+                                  {w.id: w.number for w in cat.windows.values()})
+        except BaseException as e:
+            self._tx.__exit__(type(e), e, e.__traceback__)
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
+        return self._tx.__exit__(kind, exc, tb)
+
+    # --- tickets ------------------------------------------------------------------------------
+    def ticket(self, ref: str | int) -> Ticket:
+        """Today's ticket by code (``А-015``, ``а15``) or any ticket of the office by id."""
+        return find_ticket(self.s, self.office, ref, self.today)
+
+    def move(self, ticket: Ticket, kind: EventKind, *, at: datetime | None = None, **data: object) -> None:
+        """Move ``ticket`` by ``kind`` per the state table (or refuse in Russian) and log it."""
+        ticket.status = next_status(ticket.status, kind, ticket.code)
+        self.event(ticket.id, kind, at=at, **data)
+
+    def event(self, ticket_id: int, kind: EventKind, *, at: datetime | None = None,
+              ids: dict[str, int | None] | None = None, **data: object) -> None:
+        """Append one event to the office's log: at the instant of record, by the acting staff."""
+        row = {"ticket_id": ticket_id, "kind": str(kind), "at": at or self.now, "office_id": self.office.id,
+               **(ids if ids is not None else self.acting.ids), "data": data}
+        self.s.execute(sa.insert(_EVENTS), row)
+
+    def at_window(self, ref: str | int, kind: EventKind) -> Ticket:
+        """The ticket at the acting window, if ``kind`` may happen to it now."""
+        return self.here(self.ticket(ref), kind)
+
+    def here(self, ticket: Ticket, kind: EventKind) -> Ticket:
+        """``ticket``, if ``kind`` may happen to it now and it is at the acting window."""
+        next_status(ticket.status, kind, ticket.code)
+        if ticket.window_id != self.acting.window_id:
+            raise DomainError(f"Талон {ticket.code} вызван не в это окно")
+        return ticket
+
+
+def find_ticket(s: Session, office: Office, ref: str | int, today: date) -> Ticket:
+    """A ticket by code (today's) or id, or :class:`NotFound` / a Russian hint at the format."""
+    q = select(Ticket).where(Ticket.office_id == office.id)
+    if isinstance(ref, str) and re.fullmatch(r"[0-9]+", ref.strip()):
+        ref = int(ref.strip())
+    if isinstance(ref, int):
+        if not 0 < ref < 2**31:  # an id the database could not even hold
+            raise NotFound(f"Талон «{ref}» не найден")
+        q = q.where(Ticket.id == ref)
+    else:
+        m = _CODE_RE.match(ref or "")
+        if not m:
+            raise DomainError(f"Неверный номер талона «{ref}»: пример А-015")
+        code = office.code(m.group(1).upper(), int(m.group(2)))
+        q = q.where(Ticket.day == today, Ticket.code == code).order_by(Ticket.id.desc())
+    ticket = s.exec(q).first()
+    if ticket is None:
+        raise NotFound(f"Талон «{ref}» не найден")
+    return ticket
+
+
+S = TicketStatus
