@@ -17,7 +17,7 @@ from textual.binding import Binding
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import OperatorInfo, ShiftInfo, TalonError, TicketInfo
+from queue_core.domain import StaffSession, TalonError, TicketInfo
 
 from .screens.desk import DeskScreen
 from .screens.login import LoginScreen
@@ -88,13 +88,13 @@ class OperatorApp(App):
             self.screen.set_db_status(text)
 
     # --- moving between screens ----------------------------------------------------------------
-    def open_work(self, who: ShiftInfo | OperatorInfo) -> None:
+    def open_work(self, who: StaffSession) -> None:
         """After a successful login: the screen for this window and role."""
-        if isinstance(who, OperatorInfo):
+        if who.shift is None:
             from .screens.hall import HallScreen  # lazy: the supervisor's KPIs import the reports
 
             screen = HallScreen(who)
-        elif self.config.window(who.window).role == "informator":
+        elif self.config.window(who.shift.window).role == "informator":
             screen = DeskScreen(who)
         else:
             screen = OperatorScreen(who)

@@ -118,7 +118,7 @@ def resolve(s: Session, actor: Actor, verb: str, now: datetime, window_role: dic
         return Acting(actor)
     if staff_need is None:
         raise refuse(actor, verb)
-    op, session = _staff_session(s, actor, now)
+    op, session = staff_session(s, actor, now)
     shift = s.get(OperatorShift, session.shift_id) if session.shift_id else None
     if staff_need == ADMIN:
         if op.role != Role.ADMIN:
@@ -137,7 +137,7 @@ def resolve(s: Session, actor: Actor, verb: str, now: datetime, window_role: dic
     return Acting(actor, op.id, op.full_name, op.role, shift, shift.window_id, desk)
 
 
-def _staff_session(s: Session, actor: Actor, now: datetime) -> tuple[Operator, StaffSessionRow]:
+def staff_session(s: Session, actor: Actor, now: datetime) -> tuple[Operator, StaffSessionRow]:
     if not actor.token:
         raise Forbidden("Нужен вход по PIN: talon login (или --session / TALON_SESSION)")
     row = s.execute(select(StaffSessionRow, Operator).join(Operator, Operator.id == StaffSessionRow.operator_id)

@@ -113,8 +113,11 @@ class QueueService:
         at_window.record_print(self.office, actor, ticket_id, ok, reason)
 
     # --- staff ----------------------------------------------------------------------------------
-    def login(self, window: int, login: str, pin: str) -> StaffSession:
-        return staff.login(self.office, window, login, pin)
+    def login(self, window: int, login: str, pin: str, *, open_shift: bool = True) -> StaffSession:
+        return staff.login(self.office, window, login, pin, open_shift=open_shift)
+
+    def session(self, token: str) -> StaffSession:
+        return staff.session(self.office, token)
 
     def authenticate(self, login: str, pin: str) -> StaffSession:
         return staff.authenticate(self.office, login, pin)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .authority import end_sessions, new_token, open_session
+from .authority import end_sessions, new_token, open_session, staff_session
 from .catalog import WindowRow
 from .clock import as_utc
 from .domain import (
@@ -152,22 +152,22 @@ def authenticate(office: Office, login: str, pin: str) -> StaffSession:
     raise AuthError(failure)  # after the commit: the failed attempt is counted
 
 
-def login(office: Office, window: int, login: str, pin: str) -> StaffSession:
-    """Open a window for an operator (or join the shift they hold there). Each refusal has its own
-    Russian message."""
+def login(office: Office, window: int, login: str, pin: str, *, open_shift: bool = True) -> StaffSession:
+    """Open a window for an operator (or join the shift they hold there; with ``open_shift=False``
+    only join). Each refusal has its own Russian message."""
     win = office.window(window)
     with UnitOfWork(office, Actor.system(), None) as uow:
         s = uow.s
         op, failure = _check_pin(uow, login, pin)
         if failure is None:
-            shift = _open_shift(uow, win, op)
+            shift = _open_shift(uow, win, op, join_only=not open_shift)
             token, expires = open_session(s, op.id, shift.id, uow.now)
             return StaffSession(Actor(Role(op.role), op.login, win.number, token), op.full_name, expires,
                                 shift_info(s, office, shift))
     raise AuthError(failure)
 
 
-def _open_shift(uow: UnitOfWork, win: WindowRow, op: Operator) -> OperatorShift:
+def _open_shift(uow: UnitOfWork, win: WindowRow, op: Operator, *, join_only: bool) -> OperatorShift:
     s = uow.s
     if win.role == "informator" and op.role not in ("informator", "supervisor", "admin"):
         raise AuthError(f"{win.title}: стойка информатора, у «{op.login}» роль {op.role}")
@@ -178,6 +178,8 @@ def _open_shift(uow: UnitOfWork, win: WindowRow, op: Operator) -> OperatorShift:
             return mine  # the same person at the same window: re-attach
         other = uow.office.catalog.window_by_id[mine.window_id].title
         raise AuthError(f"«{op.login}» уже работает: {other}. Сначала закройте ту смену")
+    if join_only:
+        raise AuthError(f"{win.title} закрыто для «{op.login}»: сначала войдите (talon login)")
     taken = s.exec(select(OperatorShift).where(OperatorShift.window_id == win.id,
                                                OperatorShift.logged_out_at.is_(None))).first()
     if taken is not None:
@@ -211,6 +213,18 @@ def _check_pin(uow: UnitOfWork, login: str, pin: str) -> tuple[Operator, str | N
         op.failed_attempts, op.locked_until = 0, now + LOCKOUT
         return op, f"Неверный PIN. Вход заблокирован на {LOCKOUT.seconds // 60} минут"
     return op, f"Неверный PIN (осталось попыток: {MAX_PIN_ATTEMPTS - op.failed_attempts})"
+
+
+def session(office: Office, token: str) -> StaffSession:
+    """The session of a token handed out at login (``talon ... --session``), or Forbidden."""
+    with office.db.read() as s:
+        op, row = staff_session(s, Actor(Role.OPERATOR, token=token), office.clock.now())
+        shift = s.get(OperatorShift, row.shift_id) if row.shift_id else None
+        if shift is not None and shift.logged_out_at is not None:
+            raise Forbidden("Смена этого сеанса закрыта: войдите снова по PIN")
+        info = shift_info(s, office, shift) if shift else None
+        return StaffSession(Actor(Role(op.role), op.login, info.window if info else None, token), op.full_name,
+                            as_utc(row.expires_at), info)
 
 
 def end_session(office: Office, actor: Actor) -> None:

@@ -152,7 +152,7 @@ class KioskApp(App[None], inherit_bindings=False):
         try:
             if self.service is None:
                 raise StorageError("нет соединения с базой данных")
-            ticket = self.service.issue_ticket(service_id, category_id, channel="kiosk")
+            ticket = self.service.issue_ticket(service_id, category_id)
         except StorageError as e:
             log.warning("kiosk: ticket not issued, database unreachable: %s", e)
             self.call_from_thread(self._not_issued, None, _staff_note(e))

@@ -64,7 +64,7 @@ def read_pin(prompt: str, confirm: bool = False) -> str:
         return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
-        raise click.UsageError("PIN не указан: задайте --pin или подайте его строкой на стандартный ввод")
+        raise click.UsageError("PIN не указан: введите его в терминале или подайте строкой на стандартный ввод")
     return line
 
 
@@ -156,6 +156,47 @@ def db_check(app: AppContext) -> None:
     click.echo(f"{redact(db.url)}: связь есть, схема {rev} актуальна")
 
 
+# --- staff sessions ----------------------------------------------------------------------------
+def staff_options(f):  # noqa: ANN001, ANN201 - a click decorator
+    """Who acts: a session from «talon login» (--session or TALON_SESSION), or a window and login
+    whose PIN is asked for (or read from standard input) for this one command."""
+    f = click.option("--login", "-l", help="Логин (без --session: спросит PIN).")(f)
+    f = click.option("--window", "-w", type=int, help="Номер окна (без --session).")(f)
+    return click.option("--session", envvar="TALON_SESSION", help="Сеанс из «talon login» (или TALON_SESSION).")(f)
+
+
+class Acting:
+    """The actor of one staff command; a session made here for the command ends with it."""
+
+    def __init__(self, app: AppContext, session: str | None, window: int | None, login: str | None,
+                 *, need_window: bool = True) -> None:
+        self.app, self.temporary = app, False
+        svc = app.service
+        if session:
+            self.session = svc.session(session)
+        elif login and (window is not None or not need_window):
+            pin = read_pin(f"PIN «{login}»")
+            self.session = (svc.login(window, login, pin, open_shift=False) if window is not None
+                            else svc.authenticate(login, pin))
+            self.temporary = True
+        else:
+            raise click.UsageError("Кто действует? Укажите --session (сеанс из «talon login», или TALON_SESSION) "
+                                   "либо --window и --login (спросит PIN)")
+        self.actor = self.session.actor
+
+    def __enter__(self):  # noqa: ANN204
+        return self.actor
+
+    def __exit__(self, *exc: object) -> None:
+        if self.temporary:
+            from queue_core.domain import StorageError, TalonError
+
+            try:
+                self.app.service.end_session(self.actor)
+            except (StorageError, TalonError):
+                pass  # the session expires by itself in 12 h
+
+
 # --- tickets ------------------------------------------------------------------------------------
 @cli.group("ticket")
 def ticket_group() -> None:
@@ -166,15 +207,21 @@ def ticket_group() -> None:
 @click.option("--service", "-s", required=True, help="Услуга (id из config.toml).")
 @click.option("--category", "-c", default="regular", show_default=True, help="Категория.")
 @click.option("--channel", type=click.Choice(["kiosk", "informator", "api"]), default="api", show_default=True)
-@click.option("--window", type=int, help="Окно информатора (для --channel informator).")
-@click.option("--login", help="Логин информатора (для --channel informator).")
+@staff_options
 @click.option("--print", "do_print", is_flag=True, help="Напечатать талон на настроенном принтере.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def ticket_issue(app: AppContext, service: str, category: str, channel: str, window: int | None,
-                 login: str | None, do_print: bool, as_json: bool) -> None:
-    """Выдать талон."""
-    t = app.service.issue_ticket(service, category, channel=channel, window=window, login=login)
+def ticket_issue(app: AppContext, service: str, category: str, channel: str, session: str | None,
+                 window: int | None, login: str | None, do_print: bool, as_json: bool) -> None:
+    """Выдать талон (информатор: --channel informator и его сеанс или окно с логином)."""
+    from queue_core.domain import Actor
+
+    if channel == "informator":
+        with Acting(app, session, window, login) as actor:
+            t = app.service.issue_ticket(service, category, actor=actor)
+    else:
+        t = app.service.issue_ticket(service, category, actor=Actor.kiosk("talon") if channel == "kiosk"
+                                     else Actor.api("talon"))
     extra = ""
     if do_print:
         from printer.jobs import print_and_record
@@ -212,60 +259,66 @@ def ticket_show(app: AppContext, ref: str, history: bool, as_json: bool) -> None
         click.echo(f"  {e.at.astimezone(tz):%H:%M:%S} {kind}{who}" + (f" ({data})" if data else ""))
 
 
-# --- operator verbs --------------------------------------------------------------------------
-def window_options(f):  # noqa: ANN001, ANN201
-    f = click.option("--login", "-l", required=True, help="Логин оператора.")(f)
-    return click.option("--window", "-w", type=int, required=True, help="Номер окна.")(f)
-
-
 @cli.command("login")
-@window_options
+@click.option("--window", "-w", type=int, help="Номер окна (без него — сеанс администратора или руководителя).")
+@click.option("--login", "-l", required=True, help="Логин.")
 @click.option("--pin", help="PIN (если не указан — спросит или прочитает строку со стандартного ввода).")
 @pass_app
-def login_cmd(app: AppContext, window: int, login: str, pin: str | None) -> None:
-    """Открыть окно: вход оператора."""
+def login_cmd(app: AppContext, window: int | None, login: str, pin: str | None) -> None:
+    """Войти по PIN: открыть окно (--window) или сеанс администратора; печатает токен сеанса один раз."""
     if pin is None:
         pin = read_pin("PIN")
-    shift = app.service.login(window, login, pin)
-    click.echo(f"{app.config.window(window).title}: работает {shift.full_name}")
+    if window is None:
+        s = app.service.authenticate(login, pin)
+        where = f"{s.full_name} ({s.actor.role})"
+    else:
+        s = app.service.login(window, login, pin)
+        where = f"{app.config.window(window).title}: работает {s.full_name}"
+    until = s.expires_at.astimezone(app.config.office.tz)
+    click.echo(f"{where}\nСеанс до {until:%d.%m %H:%M}: {s.token}\n"
+               f"Для следующих команд: export TALON_SESSION={s.token}")
 
 
 @cli.command("logout")
-@window_options
+@staff_options
 @click.option("--force", is_flag=True, help="Закрыть окно, даже если у него посетитель.")
 @pass_app
-def logout_cmd(app: AppContext, window: int, login: str, force: bool) -> None:
-    """Закрыть окно."""
-    app.service.logout(window, login, force=force)
-    click.echo(f"{app.config.window(window).title} закрыто")
+def logout_cmd(app: AppContext, session: str | None, window: int | None, login: str | None, force: bool) -> None:
+    """Закрыть окно (и все его сеансы)."""
+    acting = Acting(app, session, window, login)
+    app.service.logout(acting.actor, force=force)
+    click.echo(f"{app.config.window(acting.actor.window).title} закрыто")
 
 
 @cli.command("pause")
-@window_options
+@staff_options
 @click.option("--reason", default="перерыв", show_default=True)
 @pass_app
-def pause_cmd(app: AppContext, window: int, login: str, reason: str) -> None:
+def pause_cmd(app: AppContext, session: str | None, window: int | None, login: str | None, reason: str) -> None:
     """Перерыв."""
-    app.service.pause(window, login, reason)
-    click.echo(f"{app.config.window(window).title}: перерыв ({reason})")
+    with Acting(app, session, window, login) as actor:
+        app.service.pause(actor, reason)
+    click.echo(f"{app.config.window(actor.window).title}: перерыв ({reason})")
 
 
 @cli.command("resume")
-@window_options
+@staff_options
 @pass_app
-def resume_cmd(app: AppContext, window: int, login: str) -> None:
+def resume_cmd(app: AppContext, session: str | None, window: int | None, login: str | None) -> None:
     """Продолжить работу после перерыва."""
-    app.service.resume(window, login)
-    click.echo(f"{app.config.window(window).title}: работа продолжена")
+    with Acting(app, session, window, login) as actor:
+        app.service.resume(actor)
+    click.echo(f"{app.config.window(actor.window).title}: работа продолжена")
 
 
 @cli.command("call-next")
-@window_options
+@staff_options
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def call_next_cmd(app: AppContext, window: int, login: str, as_json: bool) -> None:
+def call_next_cmd(app: AppContext, session: str | None, window: int | None, login: str | None, as_json: bool) -> None:
     """Вызвать следующего посетителя."""
-    result = app.service.call_next(window, login)
+    with Acting(app, session, window, login) as actor:
+        result = app.service.call_next(actor)
     if result is None:
         emit({"ticket": None}, as_json, "Очередь пуста")
         return
@@ -274,86 +327,88 @@ def call_next_cmd(app: AppContext, window: int, login: str, as_json: bool) -> No
 
 @cli.command("call")
 @click.argument("ref")
-@window_options
+@staff_options
 @click.option("--reason", required=True, help="Почему вызван именно этот талон.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def call_cmd(app: AppContext, ref: str, window: int, login: str, reason: str, as_json: bool) -> None:
+def call_cmd(app: AppContext, ref: str, session: str | None, window: int | None, login: str | None, reason: str,
+             as_json: bool) -> None:
     """Вызвать конкретный талон по номеру (с причиной, записывается в журнал)."""
-    result = app.service.call_ticket(ref, window, login, reason)
+    with Acting(app, session, window, login) as actor:
+        result = app.service.call_ticket(actor, ref, reason)
     emit(result.to_json(), as_json, f"{ticket_line(result.ticket)}\nПричина: {result.reason}")
 
 
-def _ticket_verb(name: str, method: str, help_: str, **extra_opts) -> None:  # noqa: ANN003
+def _ticket_verb(name: str, method: str, help_: str, options: tuple = ()) -> None:
     @click.argument("ref")
-    @window_options
+    @staff_options
     @click.option("--json", "as_json", is_flag=True)
     @pass_app
-    def cmd(app: AppContext, ref: str, window: int, login: str, as_json: bool, **kw) -> None:  # noqa: ANN003
-        t = getattr(app.service, method)(ref, window, login, **{k: v for k, v in kw.items() if v is not None})
+    def cmd(app: AppContext, ref: str, session: str | None, window: int | None, login: str | None, as_json: bool,
+            **kw: object) -> None:
+        with Acting(app, session, window, login) as actor:
+            t = getattr(app.service, method)(actor, ref, **{k: v for k, v in kw.items() if v is not None})
         emit(t.to_json(), as_json, ticket_line(t))
 
     cmd.__doc__ = help_
-    for opt in reversed(extra_opts.get("options", [])):
+    for opt in reversed(options):
         cmd = opt(cmd)
     cli.command(name)(cmd)
 
 
 _ticket_verb("recall", "recall", "Повторный вызов (после лимита — неявка).")
 _ticket_verb("start", "start", "Начать обслуживание.")
-_ticket_verb("finish", "finish", "Завершить обслуживание.", options=[
+_ticket_verb("finish", "finish", "Завершить обслуживание.", options=(
     click.option("--result", "result_code", help="Результат обращения."),
-    click.option("--rating", type=click.IntRange(1, 5), help="Оценка посетителя 1–5.")])
+    click.option("--rating", type=click.IntRange(1, 5), help="Оценка посетителя 1–5.")))
 _ticket_verb("no-show", "no_show", "Отметить неявку.")
 _ticket_verb("verify", "verify_category", "Подтвердить категорию (документ предъявлен).")
 _ticket_verb("decline", "decline_category", "Отклонить категорию: талон в обычную очередь на своё место.")
-_ticket_verb("redirect", "redirect", "Перенаправить в другую очередь (тот же номер).", options=[
+_ticket_verb("redirect", "redirect", "Перенаправить в другую очередь (тот же номер).", options=(
     click.option("--to", "to_service", required=True, help="Услуга назначения."),
-    click.option("--position", type=click.Choice(["front", "back"]), help="Место в очереди (по умолчанию из конфигурации).")])
-_ticket_verb("postpone", "postpone", "Отложить (посетитель вернётся сам).", options=[
+    click.option("--position", type=click.Choice(["front", "back"]), help="Место в очереди (по умолчанию из конфигурации).")))
+_ticket_verb("postpone", "postpone", "Отложить (посетитель вернётся сам).", options=(
     click.option("--minutes", type=int, required=True, help="Через сколько минут вернуть в очередь."),
-    click.option("--reason", default="")])
-
-
-@cli.command("return")
-@click.argument("ref")
-@click.option("--window", "-w", type=int)
-@click.option("--login", "-l")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def return_cmd(app: AppContext, ref: str, window: int | None, login: str | None, as_json: bool) -> None:
-    """Вернуть отложенный талон в очередь."""
-    t = app.service.return_ticket(ref, window, login)
-    emit(t.to_json(), as_json, ticket_line(t))
-
-
-@cli.command("cancel")
-@click.argument("ref")
-@click.option("--reason", default="отменён", show_default=True)
-@click.option("--window", "-w", type=int)
-@click.option("--login", "-l")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def cancel_cmd(app: AppContext, ref: str, reason: str, window: int | None, login: str | None, as_json: bool) -> None:
-    """Отменить ожидающий талон."""
-    t = app.service.cancel(ref, reason, window, login)
-    emit(t.to_json(), as_json, ticket_line(t))
+    click.option("--reason", default="")))
+_ticket_verb("return", "return_ticket", "Вернуть отложенный талон в очередь.")
+_ticket_verb("cancel", "cancel", "Отменить ожидающий талон.", options=(
+    click.option("--reason", default="отменён", show_default=True),))
 
 
 @cli.command("rate")
 @click.argument("ref")
 @click.argument("rating", type=click.IntRange(1, 5))
+@staff_options
 @pass_app
-def rate_cmd(app: AppContext, ref: str, rating: int) -> None:
-    """Записать оценку посетителя (1–5)."""
-    t = app.service.rate(ref, rating)
+def rate_cmd(app: AppContext, ref: str, rating: int, session: str | None, window: int | None,
+             login: str | None) -> None:
+    """Записать оценку посетителя (1–5) за окно, которое его обслужило, в день обслуживания."""
+    with Acting(app, session, window, login) as actor:
+        t = app.service.rate(actor, ref, rating)
     click.echo(f"Талон {t.code}: оценка {t.rating}")
 
 
-# --- operators ------------------------------------------------------------------------------
+# --- operators and device tokens (an admin's session) ---------------------------------------------
+def admin_options(f):  # noqa: ANN001, ANN201 - a click decorator
+    f = click.option("--as", "as_login", help="Логин администратора (спросит его PIN).")(f)
+    return click.option("--session", envvar="TALON_SESSION", help="Сеанс администратора (или TALON_SESSION).")(f)
+
+
+def admin_acting(app: AppContext, session: str | None, as_login: str | None, *, bootstrap: bool = False) -> Acting:
+    """The admin of this command; with neither option, the server box itself (it may only create the
+    first admin while none exists)."""
+    if not session and not as_login and bootstrap:
+        from queue_core.domain import Actor
+
+        acting = Acting.__new__(Acting)
+        acting.app, acting.temporary, acting.actor = app, False, Actor.system()
+        return acting
+    return Acting(app, session, None, as_login, need_window=False)
+
+
 @cli.group("operators")
 def operators_group() -> None:
-    """Операторы и PIN."""
+    """Операторы и PIN (нужен сеанс администратора; первого администратора создаёт сервер без сеанса)."""
 
 
 @operators_group.command("add")
@@ -362,43 +417,95 @@ def operators_group() -> None:
 @click.option("--role", type=click.Choice(["operator", "informator", "supervisor", "admin"]), default="operator",
               show_default=True)
 @click.option("--pin", help="PIN, 4–8 цифр (если не указан — спросит).")
+@admin_options
 @pass_app
-def operators_add(app: AppContext, login: str, name: str, role: str, pin: str | None) -> None:
+def operators_add(app: AppContext, login: str, name: str, role: str, pin: str | None, session: str | None,
+                  as_login: str | None) -> None:
     """Добавить оператора."""
-    if pin is None:
-        pin = read_pin("PIN", confirm=True)
-    op = app.service.add_operator(login, name, role, pin)
+    with admin_acting(app, session, as_login, bootstrap=True) as actor:
+        if pin is None:
+            pin = read_pin("PIN нового сотрудника", confirm=True)
+        op = app.service.add_operator(actor, login, name, role, pin)
     click.echo(f"Добавлен: {op.login} — {op.full_name} ({op.role})")
 
 
 @operators_group.command("list")
+@admin_options
 @pass_app
-def operators_list(app: AppContext) -> None:
+def operators_list(app: AppContext, session: str | None, as_login: str | None) -> None:
     """Список операторов."""
-    for op in app.service.list_operators():
+    with admin_acting(app, session, as_login) as actor:
+        ops = app.service.list_operators(actor)
+    for op in ops:
         state = "активен" if op.active else "отключён"
         click.echo(f"{op.login:<16} {op.full_name:<28} {op.role:<11} {state}")
 
 
 @operators_group.command("disable")
 @click.argument("login")
+@admin_options
 @pass_app
-def operators_disable(app: AppContext, login: str) -> None:
+def operators_disable(app: AppContext, login: str, session: str | None, as_login: str | None) -> None:
     """Отключить оператора."""
-    op = app.service.disable_operator(login)
+    with admin_acting(app, session, as_login) as actor:
+        op = app.service.disable_operator(actor, login)
     click.echo(f"Отключён: {op.login}")
 
 
 @operators_group.command("set-pin")
 @click.argument("login")
 @click.option("--pin", help="Новый PIN (если не указан — спросит).")
+@admin_options
 @pass_app
-def operators_set_pin(app: AppContext, login: str, pin: str | None) -> None:
+def operators_set_pin(app: AppContext, login: str, pin: str | None, session: str | None,
+                      as_login: str | None) -> None:
     """Сменить PIN (снимает блокировку)."""
-    if pin is None:
-        pin = read_pin("Новый PIN", confirm=True)
-    op = app.service.set_pin(login, pin)
+    with admin_acting(app, session, as_login) as actor:
+        if pin is None:
+            pin = read_pin("Новый PIN", confirm=True)
+        op = app.service.set_pin(actor, login, pin)
     click.echo(f"PIN изменён: {op.login}")
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Токены устройств: киоски, табло, внешние системы (нужен сеанс администратора)."""
+
+
+@tokens_group.command("add")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["kiosk", "board", "staff", "reports", "admin"]), required=True)
+@admin_options
+@pass_app
+def tokens_add(app: AppContext, name: str, scope: str, session: str | None, as_login: str | None) -> None:
+    """Выдать токен устройству (показывается один раз)."""
+    with admin_acting(app, session, as_login) as actor:
+        info = app.service.add_device_token(actor, name, scope)
+    click.echo(f"Устройство «{info.name}» ({info.scope}): {info.token}\nСохраните токен: он больше не будет показан.")
+
+
+@tokens_group.command("list")
+@admin_options
+@pass_app
+def tokens_list(app: AppContext, session: str | None, as_login: str | None) -> None:
+    """Список устройств и их токенов (без самих токенов)."""
+    with admin_acting(app, session, as_login) as actor:
+        rows = app.service.list_device_tokens(actor)
+    tz = app.config.office.tz
+    for r in rows:
+        state = "отозван" if r.revoked else "действует"
+        click.echo(f"{r.name:<20} {r.scope:<8} выдан {r.created_at.astimezone(tz):%d.%m.%Y %H:%M}  {state}")
+
+
+@tokens_group.command("revoke")
+@click.argument("name")
+@admin_options
+@pass_app
+def tokens_revoke(app: AppContext, name: str, session: str | None, as_login: str | None) -> None:
+    """Отозвать токен устройства."""
+    with admin_acting(app, session, as_login) as actor:
+        app.service.revoke_device_token(actor, name)
+    click.echo(f"Токен устройства «{name}» отозван")
 
 
 # --- apps (imported lazily) ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from queue_core.domain import QueueSnapshot, ShiftInfo, StorageError, TalonError, TicketInfo
+from queue_core.domain import QueueSnapshot, StaffSession, StorageError, TalonError, TicketInfo
 
 from ..format import category_label, local_hm
 from ..widgets.banner import DbBanner
@@ -32,9 +32,10 @@ class DeskScreen(LiveScreen):
     ]
     CHANGING_ACTIONS = frozenset(b.action for b in BINDINGS) - {"find"}
 
-    def __init__(self, shift: ShiftInfo) -> None:
+    def __init__(self, session: StaffSession) -> None:
         super().__init__()
-        self.shift = shift
+        self.shift = shift = session.shift
+        self.actor = session.actor  # every change is made as this session (the service checks it)
         self.window, self.login = shift.window, shift.operator
         self.snap: QueueSnapshot | None = None
 
@@ -135,7 +136,7 @@ class DeskScreen(LiveScreen):
 
     def _issue(self, service: str, category: str, printed: bool) -> tuple[TicketInfo, str]:
         """Runs in the action worker: issue (committed), then print; a printer fault never undoes the ticket."""
-        ticket = self.service.issue_ticket(service, category, channel="informator", window=self.window, login=self.login)
+        ticket = self.service.issue_ticket(service, category, actor=self.actor)
         return ticket, (self._print(ticket) if printed else "")
 
     def _print(self, ticket: TicketInfo) -> str:
@@ -160,21 +161,21 @@ class DeskScreen(LiveScreen):
                                      hint=f"1–{len(self.config.categories)} — категория (документ проверен у стойки), Enter — обслужить, Esc — отмена")
         self.app.push_screen(dialog, lambda a: a and self.run_action(
             "Обслуживание у стойки",
-            lambda: self.service.serve_direct(a["service"], a["category"] or "svo", self.window, self.login),
+            lambda: self.service.serve_direct(self.actor, a["service"], a["category"] or "svo"),
             lambda r: self.notify(f"Талон {r.ticket.code}: обслуживается у стойки")))
 
     def action_finish(self) -> None:
         cur = self.state.current
-        self.run_action("Завершение", lambda: self.service.finish(cur.id, self.window, self.login),
+        self.run_action("Завершение", lambda: self.service.finish(self.actor, cur.id),
                         lambda t: self.notify(f"Талон {t.code} обслужен"))
 
     def action_pause(self) -> None:
         self.app.push_screen(FormDialog("Перерыв", [("reason", "Причина перерыва:", "перерыв")]),
                              lambda a: a and self.run_action(
-                                 "Перерыв", lambda: self.service.pause(self.window, self.login, a["reason"])))
+                                 "Перерыв", lambda: self.service.pause(self.actor, a["reason"])))
 
     def action_resume(self) -> None:
-        self.run_action("Продолжение работы", lambda: self.service.resume(self.window, self.login))
+        self.run_action("Продолжение работы", lambda: self.service.resume(self.actor))
 
     # --- printer faults and tickets -------------------------------------------------------------
     def action_reprint(self) -> None:
@@ -214,14 +215,14 @@ class DeskScreen(LiveScreen):
         if not reason:
             self.notify("Укажите причину отмены", severity="warning")
             return
-        self.run_action("Отмена талона", lambda: self.service.cancel(ticket.id, reason, self.window, self.login),
+        self.run_action("Отмена талона", lambda: self.service.cancel(self.actor, ticket.id, reason),
                         lambda t: self.notify(f"Талон {t.code} отменён"))
 
     def action_logout(self) -> None:
         cur = self.state.current if self.state else None
         if cur is None:
-            self.run_action("Выход", lambda: self.service.logout(self.window, self.login), lambda _: self.app.show_login())
+            self.run_action("Выход", lambda: self.service.logout(self.actor), lambda _: self.app.show_login())
             return
         dialog = ConfirmDialog("Выход", f"У стойки талон {cur.code}: он будет завершён. Выйти?", "Выйти")
         self.app.push_screen(dialog, lambda yes: yes and self.run_action(
-            "Выход", lambda: self.service.logout(self.window, self.login, force=True), lambda _: self.app.show_login()))
+            "Выход", lambda: self.service.logout(self.actor, force=True), lambda _: self.app.show_login()))

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Label, Sparkline
 
-from queue_core.domain import OperatorInfo, QueueSnapshot
+from queue_core.domain import QueueSnapshot, StaffSession
 
 from ..format import duration, local_hm
 from ..kpi import TodayKpis, today_kpis
@@ -30,7 +30,7 @@ class KpiHallView(HallView):
 class HallScreen(LiveScreen):
     BINDINGS = [Binding("f12", "logout", "Выход", key_display="F12")]
 
-    def __init__(self, who: OperatorInfo) -> None:
+    def __init__(self, who: StaffSession) -> None:
         super().__init__()
         self.who = who
         self.snap: QueueSnapshot | None = None

@@ -106,12 +106,11 @@ class LoginScreen(Screen):
         svc = self.app.service
         try:
             if window == HALL:
-                from queue_core.auth import authenticate
-
-                who = authenticate(svc, login, pin)
-                if who.role not in HALL_ROLES:
-                    raise TalonError(f"Обзор зала — для руководителя; у «{who.login}» роль {who.role}. Выберите окно")
-                result = who
+                result = svc.authenticate(login, pin)
+                if result.actor.role not in HALL_ROLES:
+                    svc.end_session(result.actor)
+                    raise TalonError(f"Обзор зала — для руководителя; у «{result.actor.login}» роль "
+                                     f"{result.actor.role}. Выберите окно")
             else:
                 result = svc.login(window, login, pin)
         except StorageError as e:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Label
 
-from queue_core.domain import CallResult, ShiftInfo, TicketInfo
+from queue_core.domain import CallResult, StaffSession, TicketInfo
 
 from ..format import duration, local_hm
 from ..live import WindowView
@@ -45,9 +45,10 @@ class OperatorScreen(LiveScreen):
     ]
     CHANGING_ACTIONS = frozenset(b.action for b in BINDINGS)
 
-    def __init__(self, shift: ShiftInfo) -> None:
+    def __init__(self, session: StaffSession) -> None:
         super().__init__()
-        self.shift = shift
+        self.shift = shift = session.shift
+        self.actor = session.actor  # every change is made as this session (the service checks it)
         self.window, self.login = shift.window, shift.operator
         self.view: WindowView | None = None
         self.win_config = self.config.window(self.window)
@@ -162,7 +163,7 @@ class OperatorScreen(LiveScreen):
         return lambda: method(*args, **kwargs)
 
     def action_call_next(self) -> None:
-        self.run_action("Вызов", self._svc_call("call_next", self.window, self.login), self._called)
+        self.run_action("Вызов", self._svc_call("call_next", self.actor), self._called)
 
     def _called(self, result: CallResult | None) -> None:
         if result is None:
@@ -176,7 +177,7 @@ class OperatorScreen(LiveScreen):
 
     def action_recall(self) -> None:
         cur = self.current
-        self.run_action("Повторный вызов", self._svc_call("recall", cur.id, self.window, self.login), self._recalled)
+        self.run_action("Повторный вызов", self._svc_call("recall", self.actor, cur.id), self._recalled)
 
     def _recalled(self, t: TicketInfo) -> None:
         if t.status == "no_show":
@@ -185,11 +186,11 @@ class OperatorScreen(LiveScreen):
             self.notify(f"Талон {t.code} вызван повторно ({t.recalls})")
 
     def action_start(self) -> None:
-        self.run_action("Начало обслуживания", self._svc_call("start", self.current.id, self.window, self.login))
+        self.run_action("Начало обслуживания", self._svc_call("start", self.actor, self.current.id))
 
     def action_no_show(self) -> None:
         cur = self.current
-        self.run_action("Неявка", self._svc_call("no_show", cur.id, self.window, self.login),
+        self.run_action("Неявка", self._svc_call("no_show", self.actor, cur.id),
                         lambda t: self.notify(f"Талон {t.code}: неявка"))
 
     def action_finish(self) -> None:
@@ -203,7 +204,7 @@ class OperatorScreen(LiveScreen):
         if answer is None and (self.config.operator.result_codes or self.config.operator.ask_rating):
             return
         answer = answer or {}
-        self.run_action("Завершение", self._svc_call("finish", cur.id, self.window, self.login,
+        self.run_action("Завершение", self._svc_call("finish", self.actor, cur.id,
                                                      result_code=answer.get("result_code"), rating=answer.get("rating")),
                         lambda t: self.notify(f"Талон {t.code} обслужен"))
 
@@ -214,7 +215,7 @@ class OperatorScreen(LiveScreen):
         dialog = ChooseServiceDialog(f"Перенаправить талон {cur.code}", services, positions=positions,
                                      position=self.config.policy.redirect_position)
         self.app.push_screen(dialog, lambda a: a and self.run_action(
-            "Перенаправление", self._svc_call("redirect", cur.id, self.window, self.login, a["service"], a["position"]),
+            "Перенаправление", self._svc_call("redirect", self.actor, cur.id, a["service"], a["position"]),
             lambda t: self.notify(f"Талон {t.code} перенаправлен: {t.service_name}")))
 
     def action_postpone(self) -> None:
@@ -228,33 +229,31 @@ class OperatorScreen(LiveScreen):
         except ValueError:
             self.notify("Укажите число минут", severity="warning")
             return
-        self.run_action("Отложить", self._svc_call("postpone", cur.id, self.window, self.login, mins, answer["reason"]),
+        self.run_action("Отложить", self._svc_call("postpone", self.actor, cur.id, mins, answer["reason"]),
                         lambda t: self.notify(f"Талон {t.code} отложен до {local_hm(t.postponed_until, self.config.office.tz)}"))
 
     def action_pause(self) -> None:
         self.app.push_screen(FormDialog("Перерыв", [("reason", "Причина перерыва:", "перерыв")]),
-                             lambda a: a and self.run_action("Перерыв", self._svc_call("pause", self.window, self.login,
+                             lambda a: a and self.run_action("Перерыв", self._svc_call("pause", self.actor,
                                                                                         a["reason"])))
 
     def action_resume(self) -> None:
-        self.run_action("Продолжение работы", self._svc_call("resume", self.window, self.login))
+        self.run_action("Продолжение работы", self._svc_call("resume", self.actor))
 
     def action_call_by_code(self) -> None:
         fields = [("code", "Номер талона (например, А-015):", ""), ("reason", "Причина вызова не по очереди:", "")]
         self.app.push_screen(FormDialog("Вызвать талон по номеру", fields, note="Вызов по номеру записывается в журнал."),
                              lambda a: a and self.run_action(
                                  "Вызов по номеру",
-                                 self._svc_call("call_ticket", a["code"], self.window, self.login, a["reason"]),
+                                 self._svc_call("call_ticket", self.actor, a["code"], a["reason"]),
                                  self._called))
 
     def action_verify(self) -> None:
-        self.run_action("Подтверждение категории", self._svc_call("verify_category", self.current.id, self.window,
-                                                                  self.login),
+        self.run_action("Подтверждение категории", self._svc_call("verify_category", self.actor, self.current.id),
                         lambda t: self.notify(f"Категория талона {t.code} подтверждена"))
 
     def action_decline(self) -> None:
-        self.run_action("Отклонение категории", self._svc_call("decline_category", self.current.id, self.window,
-                                                               self.login),
+        self.run_action("Отклонение категории", self._svc_call("decline_category", self.actor, self.current.id),
                         lambda t: self.notify(f"Талон {t.code} вернулся в общую очередь на своё место"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -268,9 +267,9 @@ class OperatorScreen(LiveScreen):
     def action_logout(self) -> None:
         cur = self.current
         if cur is None:
-            self.run_action("Выход", self._svc_call("logout", self.window, self.login), lambda _: self.app.show_login())
+            self.run_action("Выход", self._svc_call("logout", self.actor), lambda _: self.app.show_login())
             return
         what = "будет завершён" if cur.status == "serving" else "вернётся в очередь на своё место"
         dialog = ConfirmDialog("Выход из окна", f"У окна талон {cur.code}: он {what}. Выйти?", "Выйти")
         self.app.push_screen(dialog, lambda yes: yes and self.run_action(
-            "Выход", self._svc_call("logout", self.window, self.login, force=True), lambda _: self.app.show_login()))
+            "Выход", self._svc_call("logout", self.actor, force=True), lambda _: self.app.show_login()))
