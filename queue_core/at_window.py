@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .domain import STATUS_RU, Actor, DomainError, EventKind, Forbidden, Role, TicketInfo, TicketStatus
+from .domain import STATUS_RU, Actor, DomainError, EventKind, Forbidden, Role, TicketInfo, TicketStatus, next_status
 from .housekeeping import requeue
 from .models import Ticket
 from .office import Office
@@ -148,6 +148,7 @@ def rate(office: Office, actor: Actor, ref: str | int, rating: int) -> TicketInf
     check_rating(rating)
     with UnitOfWork(office, actor, "rate") as uow:
         ticket = uow.ticket(ref)
+        next_status(ticket.status, E.RATED, ticket.code)
         if actor.role == Role.VISITOR and actor.ticket_id != ticket.id:
             raise Forbidden("Посетитель может оценить только свой талон")
         if actor.is_staff and ticket.operator_id != uow.acting.operator_id:

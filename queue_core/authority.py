@@ -65,8 +65,9 @@ ROLE_RU = {
 }
 # Device scopes (talon tokens add --scope) and the roles their holders act in.
 SCOPE_ROLES = {"kiosk": (Role.KIOSK, Role.API), "board": (Role.BOARD,), "staff": (), "reports": (), "admin": ()}
-# Without a token a process acts only as a local device of an embedded install (it holds the database).
-LOCAL_ROLES = (Role.KIOSK, Role.BOARD, Role.API, Role.SYSTEM)
+# Without a token a process acts only as a local device of an embedded install (it holds the database),
+# or for a visitor it has identified itself (the office server, by the ticket's page; DESIGN §12).
+LOCAL_ROLES = (Role.KIOSK, Role.BOARD, Role.API, Role.SYSTEM, Role.VISITOR)
 
 
 def new_token() -> tuple[str, str]:

@@ -30,10 +30,11 @@ from sqlmodel import select
 
 from .clock import FixedClock, SystemClock
 from .config import WEEKDAYS, Config
-from .domain import DomainError, TicketStatus
+from .domain import Actor, DomainError, Forbidden, TicketStatus
 from .models import Operator, OperatorShift, Ticket
 
 DEMO_PIN = "2468"
+DEMO_ADMIN = "demo-admin"  # made by the server box (Actor.system()) when the office has no admin yet
 OPERATOR_NAMES = ("Иванова Анна Сергеевна", "Петров Игорь Викторович", "Сидорова Мария Олеговна",
                   "Кузнецова Елена Павловна", "Смирнов Алексей Юрьевич", "Волкова Ольга Андреевна",
                   "Морозов Дмитрий Ильич", "Новикова Татьяна Николаевна")
@@ -80,7 +81,8 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
     ``volume`` scales the arrivals (1.0 ≈ 150 visitors a day; tests use a small share).
 
     Refuses (:class:`DomainError`) when the database already holds tickets on those days, so a
-    second run never mixes two simulations. Creates the demo operators (PIN ``2468``) if missing."""
+    second run never mixes two simulations. Creates the demo operators (PIN ``2468``) if missing,
+    through the admin ``demo-admin`` (PIN ``2468``; made as the office's first admin when it has none)."""
     from . import open_service
 
     if days < 1:
@@ -101,7 +103,11 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
                               "демо заполняет только пустые дни (возьмите новую базу)")
         _refuse_open_shifts(svc)
         sim = _Office(svc, clock, random.Random(seed), volume)
-        sim.ensure_staff()
+        admin = _demo_admin(svc)
+        try:
+            sim.ensure_staff(admin)
+        finally:
+            svc.end_session(admin)
         total = 0
         for i, day in enumerate(day_list, 1):
             total += sim.run_day(day)
@@ -127,6 +133,22 @@ def _refuse_open_shifts(svc) -> None:  # noqa: ANN001
                           "(--config с другим database.url)")
 
 
+def _demo_admin(svc) -> Actor:  # noqa: ANN001
+    """An admin session to create the demo operators: ``demo-admin`` is made by the server box
+    itself (:meth:`Actor.system`, allowed only while the office has no active admin), else it must
+    already exist with the demo PIN."""
+    try:
+        svc.add_operator(Actor.system(), DEMO_ADMIN, "Администратор демо", "admin", DEMO_PIN)
+    except Forbidden:
+        pass  # the office has an admin already (ours from an earlier run, or its own)
+    try:
+        return svc.authenticate(DEMO_ADMIN, DEMO_PIN).actor
+    except DomainError as e:
+        raise DomainError(f"Демо создаёт своих операторов от имени администратора «{DEMO_ADMIN}» (PIN {DEMO_PIN}), "
+                          f"а в этой базе уже есть другой администратор ({e}). Заполните демо-данными отдельную "
+                          "базу (--config с другим database.url)") from None
+
+
 @dataclass
 class _Visitor:
     id: int
@@ -148,6 +170,7 @@ class _Window:
     state: str = "closed"  # closed | idle | busy | break
     current: _Visitor | None = None
     breaks: list[tuple[datetime, int, str]] = field(default_factory=list)
+    actor: Actor | None = None  # the session of the PIN login that opened today's shift
 
 
 class _Office:
@@ -170,16 +193,16 @@ class _Office:
         self.names = dict(zip([w.login for w in self.windows.values()], itertools.cycle(OPERATOR_NAMES)))
 
     # --- staff --------------------------------------------------------------------------------
-    def ensure_staff(self) -> None:
-        existing = {o.login for o in self.svc.list_operators()}
+    def ensure_staff(self, admin: Actor) -> None:
+        existing = {o.login for o in self.svc.list_operators(admin)}
         people = [(w.login, self.names[w.login], "operator") for w in self.windows.values()]
         if self.info:
             people.append((self.info.login, INFORMATOR_NAME, "informator"))
         for login, name, role in people:
             if login in existing:
-                self.svc.set_pin(login, DEMO_PIN)
+                self.svc.set_pin(admin, login, DEMO_PIN)
             else:
-                self.svc.add_operator(login, name, role, DEMO_PIN)
+                self.svc.add_operator(admin, login, name, role, DEMO_PIN)
 
     # --- one day --------------------------------------------------------------------------------
     def run_day(self, day: date) -> int:
@@ -235,7 +258,7 @@ class _Office:
 
     # --- events ---------------------------------------------------------------------------------
     def _open_window(self, w: _Window) -> None:
-        self.svc.login(w.number, w.login, DEMO_PIN)
+        w.actor = self.svc.login(w.number, w.login, DEMO_PIN).actor
         w.state = "idle"
         if w is not self.info:
             self._later(0, self._next, w)
@@ -243,7 +266,7 @@ class _Office:
     def _close(self) -> None:
         for w in self._all_windows():
             if w.state in ("idle", "break"):
-                self.svc.logout(w.number, w.login)
+                self.svc.logout(w.actor)
                 w.state = "closed"
 
     def _arrive(self, service: str) -> int:
@@ -257,14 +280,13 @@ class _Office:
         info = self.info
         if category == self.svo and info and rng.random() < 0.45:
             if info.state == "idle":  # served at the desk at once (out of turn, no queue)
-                call = self.svc.serve_direct(service, category, info.number, info.login)
+                call = self.svc.serve_direct(info.actor, service, category)
                 v = _Visitor(call.ticket.id, call.ticket.code, service, "called")
                 info.state, info.current = "busy", v
                 self._later(self._service_seconds(service), self._finish, info, v)
                 return 1
             if info.state == "busy":  # the informator checks the document and issues a verified ticket
-                t = self.svc.issue_ticket(service, category, channel="informator", window=info.number,
-                                          login=info.login)
+                t = self.svc.issue_ticket(service, category, actor=info.actor)
                 return self._queued(t, claimed=False)
         t = self.svc.issue_ticket(service, category)
         return self._queued(t, claimed=t.category_claimed)
@@ -292,7 +314,11 @@ class _Office:
         if v.status != "waiting" or v.gone:
             return
         if self.rng.random() < 0.35:
-            self.svc.cancel(v.id, "посетитель ушёл, не дождавшись вызова")
+            staff = self._staff_at_work()
+            if staff is None:  # everyone has gone home: the ticket expires with the day
+                v.gone = True
+                return
+            self.svc.cancel(staff, v.id, "посетитель ушёл, не дождавшись вызова")
             v.status = "done"
             self.waiting[v.service] -= 1
         else:
@@ -300,18 +326,18 @@ class _Office:
 
     def _next(self, w: _Window) -> None:
         if self.clock.now() >= self.closes:
-            self.svc.logout(w.number, w.login)
+            self.svc.logout(w.actor)
             w.state = "closed"
             return
         if w.breaks and w.breaks[0][0] <= self.clock.now():
             _, minutes, reason = w.breaks.pop(0)
-            self.svc.pause(w.number, w.login, reason)
+            self.svc.pause(w.actor, reason)
             w.state = "break"
             self._later(minutes * 60, self._resume, w)
             return
         # Ask the service only when somebody eligible waits (the mirror is exact): an empty call
         # costs as much as a real one.
-        call = self.svc.call_next(w.number, w.login) if any(self.waiting[s] for s in w.services) else None
+        call = self.svc.call_next(w.actor) if any(self.waiting[s] for s in w.services) else None
         if call is None:
             w.state = "idle"
             return
@@ -327,22 +353,28 @@ class _Office:
         else:
             self._later(self.rng.uniform(15, 100), self._start, w, v)
 
+    def _staff_at_work(self) -> Actor | None:
+        """Who tells the office that a visitor left: the informator at the desk, else any open window."""
+        if self.info and self.info.state != "closed":
+            return self.info.actor
+        return next((w.actor for w in self.windows.values() if w.state != "closed"), None)
+
     def _resume(self, w: _Window) -> None:
         if w.state != "break":
             return
         if self.clock.now() >= self.closes:
-            self.svc.logout(w.number, w.login)
+            self.svc.logout(w.actor)
             w.state = "closed"
             return
-        self.svc.resume(w.number, w.login)
+        self.svc.resume(w.actor)
         w.state = "idle"
         self._later(0, self._next, w)
 
     def _recall(self, w: _Window, v: _Visitor) -> None:
         if self.rng.random() < 0.2:
-            self.svc.no_show(v.id, w.number, w.login)
+            self.svc.no_show(w.actor, v.id)
             return self._free(w, v)
-        t = self.svc.recall(v.id, w.number, w.login)
+        t = self.svc.recall(w.actor, v.id)
         if t.status == TicketStatus.NO_SHOW:
             return self._free(w, v)
         if v.gone:
@@ -355,11 +387,11 @@ class _Office:
         if v.claimed:
             v.claimed = False
             if v.decline:
-                self.svc.decline_category(v.id, w.number, w.login)
+                self.svc.decline_category(w.actor, v.id)
                 self._enqueue(v, v.service)
                 return self._free(w, v, pause=rng.uniform(30, 90))
-            self.svc.verify_category(v.id, w.number, w.login)
-        self.svc.start(v.id, w.number, w.login)
+            self.svc.verify_category(w.actor, v.id)
+        self.svc.start(w.actor, v.id)
         self._later(self._service_seconds(v.service), self._finish, w, v)
 
     def _finish(self, w: _Window, v: _Visitor) -> None:
@@ -367,18 +399,18 @@ class _Office:
         u = rng.random()
         target = self._redirect_target(v) if w is not self.info and not v.redirected and u < 0.03 else None
         if target:
-            self.svc.redirect(v.id, w.number, w.login, target)
+            self.svc.redirect(w.actor, v.id, target)
             v.redirected = True
             self._enqueue(v, target)
             return self._free(w, v)
         if w is not self.info and not v.postponed and u < 0.05:
             minutes = rng.randint(5, 20)
-            self.svc.postpone(v.id, w.number, w.login, minutes, "принести документ")
+            self.svc.postpone(w.actor, v.id, minutes, "принести документ")
             v.postponed, v.status = True, "postponed"
             self._later(minutes * 60 + 1, self._back, v)
             return self._free(w, v)
         rating = _pick(rng, RATINGS) if rng.random() < 0.4 else None
-        self.svc.finish(v.id, w.number, w.login, rating=rating)
+        self.svc.finish(w.actor, v.id, rating=rating)
         v.status = "done"
         self._free(w, v)
 
@@ -405,7 +437,7 @@ class _Office:
         if w is self.info:
             w.state = "idle"
             if self.clock.now() >= self.closes:
-                self.svc.logout(w.number, w.login)
+                self.svc.logout(w.actor)
                 w.state = "closed"
             return
         w.state = "busy"

@@ -18,7 +18,7 @@ from .office import Office
 from .policy import ORDER, sort_value
 
 S = TicketStatus
-NOT_YET = 2**31  # the id of a ticket not issued yet: after every ticket of the same instant
+NOT_YET = 2**31 - 1  # the id of a ticket not issued yet: after every ticket of the same instant
 
 
 def sql_before(columns: dict[str, ColumnElement], values: dict[str, object]) -> ColumnElement:
