@@ -27,11 +27,10 @@ class TodayKpis:
 
 def today_kpis(service, snapshot: QueueSnapshot) -> TodayKpis:  # noqa: ANN001 - QueueService
     """§8 KPIs of today (by hour) and of this week for the office. Blocking: call from a thread worker."""
-    from queue_core.reports import Period, compute_report  # lazy: reports and numpy cost ~0.3 s to import
+    from queue_core.reports.period import Period
 
-    office = service.config.office.code
-    today = compute_report(service, Period.day(snapshot.day), office, by=["hour"], audit=False, now=snapshot.at)
-    week = compute_report(service, Period.week_of(snapshot.day), office, by=[], audit=False, now=snapshot.at)
+    today = service.report(Period.day(snapshot.day), by=["hour"], audit=False, now=snapshot.at)
+    week = service.report(Period.week_of(snapshot.day), by=[], audit=False, now=snapshot.at)
     t, oot = today.total, today.out_of_turn
     by_hour = tuple((int(g.key), (g.metrics.wait_mean_s or 0.0) / 60) for g in today.groups.get("hour", ()))
     return TodayKpis(

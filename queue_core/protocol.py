@@ -8,8 +8,9 @@ cannot tell which implementation it has.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .clock import Clock
 from .config import Config
@@ -17,6 +18,9 @@ from .domain import (
     Actor, CallResult, CallShown, DeviceTokenInfo, EventInfo, OperatorInfo, QueueSnapshot, ShiftInfo, StaffSession,
     TicketInfo, WaitEstimate,
 )
+if TYPE_CHECKING:  # the reports (and numpy) are imported when a report is asked for
+    from .reports.model import Report
+    from .reports.period import Period
 
 Ref = str | int
 
@@ -84,3 +88,5 @@ class QueueApi(Protocol):
     def recent_calls(self, n: int, *, windows: list[int] | None = None) -> list[CallShown]: ...
     def last_event_id(self) -> int: ...
     def operator_day(self, window: int, login: str) -> tuple[int, float | None]: ...
+    def report(self, period: Period | str, *, by: Iterable[str] = ("service",), audit: bool = True,
+               now: datetime | None = None) -> Report: ...

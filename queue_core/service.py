@@ -11,7 +11,9 @@ unreachable database :class:`StorageError` (nothing committed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from . import at_window, calling, issuing, queries, staff
 from .catalog import Catalog, sync_catalog
@@ -23,6 +25,10 @@ from .domain import (
     StaffSession, TicketInfo, WaitEstimate,
 )
 from .office import Office
+
+if TYPE_CHECKING:
+    from .reports.model import Report
+    from .reports.period import Period
 
 Ref = str | int
 
@@ -187,3 +193,10 @@ class QueueService:
 
     def operator_day(self, window: int, login: str) -> tuple[int, float | None]:
         return queries.operator_day(self.office, window, login)
+
+    def report(self, period: Period | str, *, by: Iterable[str] = ("service",), audit: bool = True,
+               now: datetime | None = None) -> Report:
+        """The §8 report of this office for ``period`` (see :func:`queue_core.reports.compute_report`)."""
+        from .reports import compute_report  # lazy: the reports and numpy cost ~0.3 s to import
+
+        return compute_report(self, period, self.catalog.office_code, by=by, audit=audit, now=now)
