@@ -323,6 +323,10 @@ TRANSITIONS: dict[tuple[TicketStatus, EventKind], TicketStatus] = {
     **{(s, k): s for s in TicketStatus for k in (E_.PRINTED, E_.PRINT_FAILED)},  # paper never moves a ticket
 }
 ISSUED_STATUS = S_.WAITING  # what ``issued`` makes of a new ticket
+# Events that put a ticket (back) in the queue, and those that take a waiting ticket out of it:
+# what the priority audit replays (queue_core.reports.audit).
+QUEUE_ENTRY = frozenset(k for (s, k), after in TRANSITIONS.items() if after == S_.WAITING and s != S_.WAITING)
+QUEUE_EXIT = frozenset(k for (s, k), after in TRANSITIONS.items() if s == S_.WAITING and after != S_.WAITING)
 
 # The verb a refusal names, in the office's words («Нельзя начать обслуживание: талон А-015 отменён»).
 EVENT_VERB_RU = {

@@ -63,50 +63,57 @@ def queue_snapshot(office: Office, *, last_calls: int = 10) -> QueueSnapshot:
     now, today = office.clock.now(), office.clock.today()
     with office.db.read() as s:
         open_rows = s.exec(select(Ticket).where(
-            Ticket.office_id == office.catalog.office_id, Ticket.day == today,
+            Ticket.office_id == office.id, Ticket.day == today,
             Ticket.status.in_((S.WAITING, S.CALLED, S.SERVING, S.POSTPONED)))).all()
         faults = s.exec(select(Ticket).where(
-            Ticket.office_id == office.catalog.office_id, Ticket.day == today,
+            Ticket.office_id == office.id, Ticket.day == today,
             Ticket.print_status == "failed", Ticket.status == S.WAITING)).all()
-        shifts = s.exec(select(OperatorShift).where(OperatorShift.logged_out_at.is_(None))).all()
-        names = {o.id: o for o in s.exec(select(Operator).where(
-            Operator.id.in_([sh.operator_id for sh in shifts] or [0])))}
-        at_window = {t.window_id: t for t in open_rows if t.status in AT_WINDOW}
         waiting = [t for t in open_rows if t.status == S.WAITING]
-        by_window = {sh.window_id: sh for sh in shifts}
-        windows = []
-        for w in sorted(office.catalog.windows.values(), key=lambda w: w.number):
-            sh = by_window.get(w.id)
-            op = names.get(sh.operator_id) if sh else None
-            cur = at_window.get(w.id)
-            windows.append(WindowState(w.number, w.title, w.role, w.weights, op.login if op else None,
-                                       op.full_name if op else None, bool(sh and sh.paused_at),
-                                       sh.pause_reason if sh else None,
-                                       ticket_info(s, office, cur) if cur else None))
-        services = []
-        past_target = []
-        groups: dict[int, list[Ticket]] = defaultdict(list)
-        for t in waiting:
-            groups[t.service_id].append(t)
-        for svc in office.catalog.services.values():
-            if not svc.active:
-                continue
-            rows = groups.get(svc.id, [])
-            by_cat: dict[str, int] = defaultdict(int)
-            for t in rows:
-                by_cat[office.catalog.category_by_id[t.category_id].slug] += 1
-            longest = max((int((now - as_utc(t.issued_at)).total_seconds()) for t in rows), default=0)
-            services.append(ServiceQueue(svc.slug, svc.name, svc.prefix, svc.segment, len(rows), dict(by_cat),
-                                         longest, svc.target_wait_min))
-            for t in rows:
-                cat = office.catalog.category_by_id[t.category_id]
-                target = cat.target_wait_min or svc.target_wait_min
-                if (now - as_utc(t.issued_at)).total_seconds() > target * 60:
-                    past_target.append(ticket_info(s, office, t))
+        services, past_target = _service_queues(office, waiting, now)
         calls = _calls(office, s, select(TicketEvent).order_by(TicketEvent.id.desc()).limit(last_calls))
-        return QueueSnapshot(now, today, office.is_open(now), tuple(services), tuple(windows),
+        return QueueSnapshot(now, today, office.is_open(now), tuple(services), _windows(office, s, open_rows),
                              tuple(reversed(calls)), tuple(ticket_info(s, office, t) for t in faults),
-                             tuple(past_target))
+                             tuple(ticket_info(s, office, t) for t in past_target))
+
+
+def _windows(office: Office, s: Session, open_rows: list[Ticket]) -> tuple[WindowState, ...]:
+    """Each window: who works there, on a break or not, and the visitor at it."""
+    shifts = {sh.window_id: sh for sh in s.exec(select(OperatorShift).where(OperatorShift.logged_out_at.is_(None)))}
+    names = {o.id: o for o in s.exec(select(Operator).where(
+        Operator.id.in_([sh.operator_id for sh in shifts.values()] or [0])))}
+    at_window = {t.window_id: t for t in open_rows if t.status in AT_WINDOW}
+    out = []
+    for w in sorted(office.catalog.windows.values(), key=lambda w: w.number):
+        sh = shifts.get(w.id)
+        op = names.get(sh.operator_id) if sh else None
+        cur = at_window.get(w.id)
+        out.append(WindowState(w.number, w.title, w.role, w.weights, op and op.login, op and op.full_name,
+                               bool(sh and sh.paused_at), sh and sh.pause_reason,
+                               ticket_info(s, office, cur) if cur else None))
+    return tuple(out)
+
+
+def _service_queues(office: Office, waiting: list[Ticket], now: datetime) -> tuple[list[ServiceQueue], list[Ticket]]:
+    """Each active service's queue (by category, its longest wait), and the tickets past their target."""
+    groups: dict[int, list[Ticket]] = defaultdict(list)
+    for t in waiting:
+        groups[t.service_id].append(t)
+    services, past_target = [], []
+    cats = office.catalog.category_by_id
+    for svc in office.catalog.services.values():
+        if not svc.active:
+            continue
+        rows = groups.get(svc.id, [])
+        waited = {t.id: (now - as_utc(t.issued_at)).total_seconds() for t in rows}
+        by_cat: dict[str, int] = defaultdict(int)
+        for t in rows:
+            by_cat[cats[t.category_id].slug] += 1
+        services.append(ServiceQueue(svc.slug, svc.name, svc.prefix, svc.segment, len(rows), dict(by_cat),
+                                     int(max(waited.values(), default=0)), svc.target_wait_min))
+        past_target += [t for t in rows
+                        if waited[t.id] > (cats[t.category_id].target_wait_min or svc.target_wait_min) * 60]
+    return services, past_target
+
 
 def calls_since(office: Office, last_event_id: int, *, windows: list[int] | None = None, limit: int = 100) -> list[CallShown]:
     """Calls and recalls after ``last_event_id``, oldest first: the board's feed.

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from ..clock import as_utc
-from ..domain import CallRule
+from ..domain import QUEUE_ENTRY, QUEUE_EXIT, CallRule
 from ..domain import EventKind as K
 from ..models import AuditDay, Category, Service, Ticket, TicketEvent, Window, WindowService
 from ..policy import Candidate, rank
@@ -39,8 +39,8 @@ from .model import Finding, PriorityAudit
 
 EXEMPT_RULES = (CallRule.ANTI_STARVATION, CallRule.BY_CODE, CallRule.DIRECT)
 MAX_FINDINGS = 100
-_REPLAY_KINDS = (K.ISSUED, K.REDIRECTED, K.RETURNED, K.CATEGORY_DECLINED, K.CALLED, K.POSTPONED,
-                 K.CANCELLED, K.EXPIRED)
+# The events that move a ticket into or out of the queue, from the state table (DESIGN §3).
+_REPLAY_KINDS = (K.ISSUED, *sorted(QUEUE_ENTRY | QUEUE_EXIT))
 _LAST = (True, True, 0, 0, datetime.max.replace(tzinfo=UTC), 0)  # ranks after every real ticket
 
 
@@ -152,33 +152,15 @@ def replay(conn: sa.Connection, start: date, end: date, office_id: int | None, *
     # office -> (its current day, every ticket of the day, the ones waiting now, the day's audit)
     days_: dict[int, tuple[object, dict[int, _State], dict[int, _State], DayAudit]] = {}
     late: set[tuple[int, date]] = set()  # office-days written to after a later day's events
-    for eid, tid, kind, at, window_id, office, day, service, category, position, rule, reason in rows:
-        at = as_utc(at)
+    for row in rows:
+        office, day = row[5], row[6]
         current = days_.get(office)
         if current is None or day > current[0]:  # a new office-day: yesterday's queue is closed
             current = days_[office] = (day, {}, {}, parts.setdefault((office, _as_date(day)), DayAudit()))
         elif day < current[0]:
             late.add((office, _as_date(day)))  # replayed again on its own below
             continue
-        _day, tickets, waiting, part = current
-        me = tickets.get(tid)
-        if kind == K.ISSUED:
-            tickets[tid] = waiting[tid] = _State(service, category, at, at)
-        elif me is None:
-            continue
-        elif kind in (K.REDIRECTED, K.RETURNED, K.CATEGORY_DECLINED):
-            if kind == K.REDIRECTED:
-                me.service = service
-            if kind == K.CATEGORY_DECLINED:
-                me.category = category
-            front = kind == K.CATEGORY_DECLINED or position == "front"
-            me.order_at = me.issued_at if front else at
-            waiting[tid] = me
-        elif kind in (K.POSTPONED, K.CANCELLED, K.EXPIRED):
-            waiting.pop(tid, None)
-        elif kind == K.CALLED:
-            _judge(part, eid, at, day, tid, me, waiting.pop(tid, None) is not None, window_id, rule, reason,
-                   waiting, weights.get(window_id, {}), categories)
+        _step(current, row, weights, categories)
     out = {k: v.finish() for k, v in parts.items()}
     # A day written to after a later day began (an expiry the next morning, a late call from a wrong
     # clock, talon demo filling past days) was cut short above: replay those days alone, in full.
@@ -186,6 +168,32 @@ def replay(conn: sa.Connection, start: date, end: date, office_id: int | None, *
         again = sorted(d for o, d in late if o == office)
         out.update(replay(conn, again[0], again[-1], office, days=again, skip_rolled_up=skip_rolled_up))
     return out
+
+
+def _step(current: tuple, row: tuple, weights: dict[int, dict[str, int]],
+          categories: dict[str, tuple[int, bool]]) -> None:
+    """One event of an office-day: a ticket enters or leaves the queue (by the state table), or is called."""
+    eid, tid, kind, at, window_id, _office, day, service, category, position, rule, reason = row
+    at = as_utc(at)
+    _day, tickets, waiting, part = current
+    me = tickets.get(tid)
+    if kind == K.ISSUED:
+        tickets[tid] = waiting[tid] = _State(service, category, at, at)
+    elif me is None:
+        return
+    elif kind in QUEUE_ENTRY:
+        if kind == K.REDIRECTED:
+            me.service = service
+        if kind == K.CATEGORY_DECLINED:
+            me.category = category
+        front = kind == K.CATEGORY_DECLINED or position == "front"
+        me.order_at = me.issued_at if front else at
+        waiting[tid] = me
+    elif kind == K.CALLED:
+        _judge(part, eid, at, day, tid, me, waiting.pop(tid, None) is not None, window_id, rule, reason,
+               waiting, weights.get(window_id, {}), categories)
+    elif kind in QUEUE_EXIT:
+        waiting.pop(tid, None)
 
 
 def _judge(part: DayAudit, eid: int, at: datetime, day: object, tid: int, me: _State, was_waiting: bool,
