@@ -18,9 +18,10 @@ from .domain import CallResult, DomainError, StorageError, TalonError, TicketInf
 
 if TYPE_CHECKING:
     from .db import Database
+    from .service import QueueService
 
 
-def __getattr__(name: str):  # noqa: ANN202 - SQLAlchemy is imported only by what needs the database
+def __getattr__(name: str) -> type:  # SQLAlchemy is imported only by what needs the database
     if name == "Database":
         from .db import Database
 
@@ -34,7 +35,7 @@ __all__ = [
 
 
 def open_service(config: Config, clock: Clock | None = None, *, auto_upgrade: bool | None = None,
-                 database: Database | None = None):  # noqa: ANN201 - QueueService
+                 database: Database | None = None) -> QueueService:
     """Connect to the configured database, make sure its schema is current, sync the catalogue.
 
     The embedded SQLite default upgrades a fresh database itself; PostgreSQL needs

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from .config import Config
 from .models import Category, Office, Service, Window, WindowService
@@ -62,7 +62,7 @@ class Catalog:
     window_by_id: dict[int, WindowRow] = None  # type: ignore[assignment]
 
 
-def _upsert(session: Session, model, where: dict, values: dict):  # noqa: ANN001, ANN202
+def _upsert(session: Session, model: type[SQLModel], where: dict, values: dict) -> SQLModel:
     row = session.exec(select(model).filter_by(**where)).first()
     if row is None:
         row = model(**where, **values)

@@ -15,14 +15,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    import psycopg
+    from alembic.config import Config as AlembicConfig
 
 from .domain import StorageError
 
@@ -45,7 +50,7 @@ BUSY_TIMEOUT_S = 10
 
 def _sqlite_connect_hooks(engine: sa.Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # let us emit BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -55,7 +60,7 @@ def _sqlite_connect_hooks(engine: sa.Engine, begin: str) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql(begin)
 
 
@@ -159,7 +164,7 @@ class Database:
             with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
                 yield s
 
-    def _my_turn(self):  # noqa: ANN202 - a context manager
+    def _my_turn(self) -> AbstractContextManager[None]:
         return self._turn() if self._turn is not None else nullcontext()
 
     @contextmanager
@@ -213,7 +218,7 @@ class Database:
                 self._close_data_version_conn()  # a restarted server: a fresh connection next time
                 raise
 
-    def _open_data_version_conn(self):  # noqa: ANN202 - sqlite3 or psycopg connection
+    def _open_data_version_conn(self) -> sqlite3.Connection | psycopg.Connection:
         if self.is_sqlite:
             path = self.url.split("///", 1)[-1]
             return sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
@@ -267,7 +272,7 @@ class Database:
         )
 
 
-def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config, imported lazily
+def alembic_config(url: str) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()

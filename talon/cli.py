@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,14 @@ click_ru.install()  # before any command is built: click's own messages in Russi
 logging.getLogger("queue_core.db").addHandler(logging.NullHandler())  # its warnings become the one error line
 
 from queue_core.config import Config, ConfigError, load_config, resolve_config_path
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from queue_core.domain import Actor, TicketInfo
+    from queue_core.service import QueueService
+
+    Command = Callable[..., None]
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_STORAGE = 1, 2, 3
 
@@ -40,7 +49,7 @@ class AppContext:
         return self._config
 
     @property
-    def service(self):  # noqa: ANN201 - queue_core.service.QueueService
+    def service(self) -> QueueService:
         if self._service is None:
             from queue_core import open_service
 
@@ -68,7 +77,7 @@ def read_pin(prompt: str, confirm: bool = False) -> str:
     return line
 
 
-def ticket_line(t) -> str:  # noqa: ANN001 - TicketInfo
+def ticket_line(t: TicketInfo) -> str:
     from queue_core.domain import STATUS_RU
 
     parts = [f"Талон {t.code}", t.service_name, STATUS_RU[t.status]]
@@ -157,7 +166,7 @@ def db_check(app: AppContext) -> None:
 
 
 # --- staff sessions ----------------------------------------------------------------------------
-def staff_options(f):  # noqa: ANN001, ANN201 - a click decorator
+def staff_options(f: Command) -> Command:
     """Who acts: a session from «talon login» (--session or TALON_SESSION), or a window and login
     whose PIN is asked for (or read from standard input) for this one command."""
     f = click.option("--login", "-l", help="Логин (без --session: спросит PIN).")(f)
@@ -184,7 +193,7 @@ class Acting:
                                    "либо --window и --login (спросит PIN)")
         self.actor = self.session.actor
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self) -> Actor:
         return self.actor
 
     def __exit__(self, *exc: object) -> None:
@@ -389,7 +398,7 @@ def rate_cmd(app: AppContext, ref: str, rating: int, session: str | None, window
 
 
 # --- operators and device tokens (an admin's session) ---------------------------------------------
-def admin_options(f):  # noqa: ANN001, ANN201 - a click decorator
+def admin_options(f: Command) -> Command:
     f = click.option("--as", "as_login", help="Логин администратора (спросит его PIN).")(f)
     return click.option("--session", envvar="TALON_SESSION", help="Сеанс администратора (или TALON_SESSION).")(f)
 

@@ -6,19 +6,23 @@ import json
 import re
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from talon.cli import AppContext
+
+if TYPE_CHECKING:
+    from queue_core.reports import Period
 
 pass_app = click.make_pass_decorator(AppContext)
 FORMATS = ("table", "csv", "json", "xlsx")
 _LAST_DAYS_RE = re.compile(r"^\s*last-(\d{1,4})-days\s*$", re.IGNORECASE)
 
 
-def last_days(text: str, today):  # noqa: ANN001, ANN201 - date -> Period | None
+def last_days(text: str, today: date) -> Period | None:
     """``last-90-days``: the 90 days ending today, so always the days a ``talon demo --days`` just filled."""
     from queue_core.reports import Period
 
@@ -140,7 +144,7 @@ def demo_cmd(app: AppContext, days: int, seed: int, until: str | None) -> None:
     started = time.monotonic()
     with click.progressbar(length=days, label="Моделирование дней", file=sys.stderr,
                            item_show_func=lambda d: f"{d:%d.%m.%Y}" if d else "") as bar:
-        def step(i: int, n: int, day) -> None:  # noqa: ANN001
+        def step(i: int, n: int, day: date) -> None:
             bar.update(1, day)
 
         result = run_demo(app.config, days, seed, until=last, progress=step)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from queue_core.config import Config
+
+if TYPE_CHECKING:
+    from textual_serve.server import Server
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TITLES = {"kiosk": "Talon — киоск", "board": "Talon — табло", "operator": "Talon — оператор"}
@@ -30,7 +34,7 @@ def app_command(config: Config, what: str, window: int | None = None) -> str:
 
 
 def make_server(config: Config, what: str, *, host: str = "127.0.0.1", port: int = 8000,
-                window: int | None = None):  # noqa: ANN201 - textual_serve.server.Server
+                window: int | None = None) -> Server:
     """A textual-serve server for ``what`` with Talon's page template."""
     from textual_serve.server import Server
 

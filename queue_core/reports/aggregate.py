@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.sql.base import ColumnCollection
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import TicketStatus as S
 
@@ -63,7 +65,7 @@ _BITS = {"rating": 3, "within": 2, "declined": 1, "verified": 1, "oot": 1, "redi
          "hour": 5, "walk_n": 16}
 
 
-def packed_expression(c, day_number):  # noqa: ANN001, ANN201 - SQL expressions
+def packed_expression(c: ColumnCollection, day_number: ColumnElement) -> ColumnElement:
     """The ``packed`` column for a table ``c`` with the columns of ``ticket_fact``."""
     status = sa.case(*((c.status == s, code) for s, code in _STATUS.items()), else_=0)
     parts = {"rating": sa.func.coalesce(c.rating, 0), "within": sa.func.coalesce(c.within + 1, 0),

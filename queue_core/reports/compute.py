@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..db import Database
 from ..domain import NotFound, StorageError
@@ -19,13 +21,16 @@ from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report
 from .period import Period, parse_period
 from .rollup import first_live_day, roll_up
 
+if TYPE_CHECKING:
+    from ..service import QueueService
+
 WEEKDAYS_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 SEGMENTS_RU = {"b2c": "Физические лица (B2C)", "b2b": "Юридические лица (B2B)"}
 DEFAULT_GROUPINGS = ("service", "category", "day", "hour", "window", "operator")
 log = logging.getLogger(__name__)
 
 
-def compute_report(source, period: Period | str, office: str | None = None,  # noqa: ANN001
+def compute_report(source: QueueService | Database, period: Period | str, office: str | None = None,
                    by: Iterable[str] = ("service",), *, audit: bool = True,
                    progress: Callable[[str], None] | None = None, now: datetime | None = None,
                    rollup: bool = True) -> Report:
@@ -84,7 +89,7 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     return Report(period, office, office_name, now, total, groups, oot, pa, tz)
 
 
-def _day_number(is_sqlite: bool, day):  # noqa: ANN001, ANN202 - SQL expressions
+def _day_number(is_sqlite: bool, day: ColumnElement) -> ColumnElement:
     """Days since 1970-01-01 of a DATE column (cheaper to carry than a date per ticket)."""
     if is_sqlite:
         return sa.cast(func.julianday(day) - 2440587.5, sa.Integer)
@@ -98,7 +103,7 @@ def load_facts(conn: sa.Connection, start: date, end: date, office_id: int | Non
     from the event log."""
     is_sqlite = conn.dialect.name == "sqlite"
 
-    def load(table: sa.Table, *where) -> list:  # noqa: ANN002
+    def load(table: sa.Table, *where: ColumnElement) -> list:
         c = table.c
         q = select(*(c[n] for n in LOAD_COLUMNS[:-1]), packed_expression(c, _day_number(is_sqlite, c.day))).where(*where)
         # Plain numbers only: the driver's own cursor, without a result row object per ticket.

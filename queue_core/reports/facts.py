@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import EventKind as K
 from ..domain import TicketStatus as S
@@ -62,14 +63,14 @@ facts = sa.Table(FACTS_TABLE, _md, *(sa.Column(c.name, c.type) for c in TicketFa
 FACT_COLUMNS = tuple(c.name for c in facts.columns)
 
 
-def seconds(is_sqlite: bool, later, earlier):  # noqa: ANN001, ANN201 - SQL expressions
+def seconds(is_sqlite: bool, later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
     """``later − earlier`` in seconds as a float (SQLite: julianday, rounded to ms)."""
     if is_sqlite:
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
     return sa.cast(func.extract("epoch", later - earlier), sa.Float)
 
 
-def _local_hour(is_sqlite: bool, offices: list[tuple[int, str]], start: date, end: date):  # noqa: ANN202
+def _local_hour(is_sqlite: bool, offices: list[tuple[int, str]], start: date, end: date) -> ColumnElement:
     """The office-local hour of issue. PostgreSQL converts with the office's zone; SQLite has no
     zones, so the UTC offset at noon of each local day is applied (offices are closed when clocks
     change), as a CASE over the offices and the day ranges sharing one offset."""

@@ -5,10 +5,15 @@ tickets by day). Times are minutes (number format ``0.0``), shares are percentag
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .model import GROUPINGS, Metrics, Report
 from .text import RULES_RU
+
+if TYPE_CHECKING:  # xlsxwriter is imported where the workbook is written
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
 
 SHEETS = {"service": "Услуги", "category": "Категории", "segment": "Сегменты", "day": "По дням",
           "hour": "По часам", "window": "Окна", "operator": "Операторы", "office": "Офисы"}
@@ -61,7 +66,7 @@ def write_xlsx(report: Report, path: str | Path) -> Path:
 
 
 class _Formats:
-    def __init__(self, wb) -> None:  # noqa: ANN001
+    def __init__(self, wb: Workbook) -> None:
         self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
                                      "border": 1})
         self.title = wb.add_format({"bold": True, "font_size": 14})
@@ -73,7 +78,7 @@ class _Formats:
         self.bad = wb.add_format({"bold": True, "font_color": "#C00000"})
 
 
-def _group_sheet(ws, f: _Formats, title: str, rows: list[tuple[str, Metrics]]) -> None:  # noqa: ANN001
+def _group_sheet(ws: Worksheet, f: _Formats, title: str, rows: list[tuple[str, Metrics]]) -> None:
     ws.write_row(0, 0, [title] + [c[0] for c in COLUMNS], f.header)
     ws.set_row(0, 45)
     ws.set_column(0, 0, 34)
@@ -91,7 +96,7 @@ def _group_sheet(ws, f: _Formats, title: str, rows: list[tuple[str, Metrics]]) -
     ws.autofilter(0, 0, max(1, len(rows) - 1), len(COLUMNS))
 
 
-def _chart(wb, ws, kind: str, title: str, last: int, series: list[tuple[int, str]], *, y_title: str,  # noqa: ANN001
+def _chart(wb: Workbook, ws: Worksheet, kind: str, title: str, last: int, series: list[tuple[int, str]], *, y_title: str,
            x_title: str) -> None:
     chart = wb.add_chart({"type": kind})
     name = ws.get_name()
@@ -106,7 +111,7 @@ def _chart(wb, ws, kind: str, title: str, last: int, series: list[tuple[int, str
     ws.insert_chart(last + 3, 0, chart)
 
 
-def _summary(wb, f: _Formats, report: Report) -> None:  # noqa: ANN001
+def _summary(wb: Workbook, f: _Formats, report: Report) -> None:
     ws = wb.add_worksheet("Итоги")
     ws.set_column(0, 0, 78)
     ws.set_column(1, 1, 16)
@@ -160,7 +165,7 @@ def _summary(wb, f: _Formats, report: Report) -> None:  # noqa: ANN001
                  f.ok if a.ok else f.bad)
 
 
-def _audit_sheet(wb, f: _Formats, report: Report) -> None:  # noqa: ANN001
+def _audit_sheet(wb: Workbook, f: _Formats, report: Report) -> None:
     a = report.priority_audit
     ws = wb.add_worksheet("Аудит очерёдности")
     ws.set_column(0, 0, 30)
