@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import MONDAY_9, OMSK, PG_URL, ROOT, Row, office_config
+from .common import MONDAY_9, OMSK, PG_URL, ROOT, Row, office_config, on_shift
 
 HISTORY = 20_000
 WAITING = 300
@@ -111,7 +111,7 @@ def _full_gc_ms() -> float:
     return statistics.median(times)
 
 
-async def _drive(app, timed: TimedService, late: int) -> dict:  # noqa: ANN001
+async def _drive(app, timed: TimedService, session, late: int) -> dict:  # noqa: ANN001
     from textual import events
     from textual.worker import WorkerCancelled
 
@@ -134,7 +134,7 @@ async def _drive(app, timed: TimedService, late: int) -> dict:  # noqa: ANN001
     out: dict = {"mem": {}}
     async with app.run_test(size=(140, 45)) as pilot:
         await settle(pilot)
-        app.open_work(timed.current_shift(1))
+        app.open_work(session)
         await settle(pilot)
         gc.callbacks.append(count)
         lat: list[float] = []
@@ -176,11 +176,10 @@ def _child(backend: str, late: int) -> None:
         try:
             for i in range(WAITING + late + SAMPLE):
                 svc.issue_ticket(("payments", "recalc")[i % 2])
-            svc.add_operator("bench-op1", "Оператор 1", "operator", "1234")
-            svc.login(1, "bench-op1", "1234")
+            session = on_shift(svc, 1, "bench-op1", "Оператор 1")
             timed = TimedService(svc)
             app = build_app(config, timed, clock, window=1, login="bench-op1")
-            out = asyncio.run(_drive(app, timed, late))
+            out = asyncio.run(_drive(app, timed, session, late))
         finally:
             svc.db.dispose()
             if backend != "sqlite":

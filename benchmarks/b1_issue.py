@@ -1,22 +1,25 @@
 """B1: ``issue_ticket`` through the service layer, for every channel a user has, vs. the same
 transaction in the raw driver.
 
-Channels: ``kiosk`` (a visitor at the touch kiosk, within office hours), ``api`` (the same ticket
-from another system) and ``informator`` (the front desk: the clerk must hold the open shift at the
-desk, and a category that needs a document is checked there and then — ``category_verified`` at
+Channels: ``kiosk`` (a visitor at the touch kiosk, within office hours: the local kiosk actor),
+``api`` (the same ticket from another system: ``Actor.api``) and ``informator`` (the front desk: the
+clerk acts with the session of their PIN login, which must be live and bound to the open shift at
+the desk, and a category that needs a document is checked there and then — ``category_verified`` at
 issue). The informator row issues a ``disabled`` ticket, so that check is part of what it measures.
 
 The floor of each channel is what issuing that ticket must cost on this database: in one
-transaction, for the informator the lookup of the open shift at the desk, then the counter upsert,
-the ticket insert, the ``issued`` event insert and, for the informator, the ``category_verified``
-event insert — with the same pragmas (SQLite) or the same server and schema (PostgreSQL). The
-floor leaves out what the product does on top (the office lock on PostgreSQL, the "people ahead"
-count and the estimate returned to the visitor). The office has 100 waiting tickets throughout (a
-very busy morning), so that count is measured at a realistic size.
+transaction, for the informator the check of the clerk's session (the SHA-256 of its token looked
+up with its operator and shift in one query: not ended, not expired, operator active, shift open at
+the desk), then the counter upsert, the ticket insert, the ``issued`` event insert and, for the
+informator, the ``category_verified`` event insert — with the same pragmas (SQLite) or the same
+server and schema (PostgreSQL). The floor leaves out what the product does on top (the office lock
+on PostgreSQL, the "people ahead" count and the estimate returned to the visitor). The office has
+100 waiting tickets throughout (a very busy morning), so that count is measured at a realistic size.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -24,7 +27,7 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
-from .common import MONDAY_9, PG_URL, PgSchema, Row, interleaved, ms, office_config, p50, psycopg_dsn
+from .common import MONDAY_9, PG_URL, PgSchema, Row, interleaved, ms, office_config, on_shift, p50, psycopg_dsn
 
 TARGET = 3.0
 WAITING = 100  # a very busy office: 100 people waiting across its services
@@ -32,8 +35,10 @@ DESK = 0  # the informator's window in config.toml
 # channel -> (service, category) of the ticket each row issues
 CHANNELS = {"kiosk": ("payments", "regular"), "informator": ("payments", "disabled"), "api": ("payments", "regular")}
 
-_SHIFT = ("SELECT s.operator_id, o.login FROM operator_shift s JOIN operator o ON o.id = s.operator_id "
-          "WHERE s.window_id = :w AND s.logged_out_at IS NULL")
+# The clerk's session: live, its operator active, its shift open (the window is checked by the caller).
+_SESSION = ("SELECT o.id, o.login, sh.window_id FROM staff_session ss JOIN operator o ON o.id = ss.operator_id "
+            "JOIN operator_shift sh ON sh.id = ss.shift_id WHERE ss.token_hash = :h AND ss.ended_at IS NULL "
+            "AND ss.expires_at > :at AND o.active AND sh.logged_out_at IS NULL")
 _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number) VALUES (:o, :day, :s, 1) "
             "ON CONFLICT (office_id, day, service_id) DO UPDATE SET last_number = daily_counter.last_number + 1 "
             "RETURNING last_number")
@@ -44,8 +49,9 @@ _EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, 
           "VALUES (:t, :kind, :at, :o, :w, :op, :data)")
 
 
-def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None):  # noqa: ANN001, ANN202
-    """The raw transaction of ``channel`` on the driver's own connection, and its closer."""
+def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None, token: str | None):  # noqa: ANN001, ANN202
+    """The raw transaction of ``channel`` on the driver's own connection, and its closer
+    (``token``: the informator's session token)."""
     cat = svc.catalog
     service, category = (cat.services[CHANNELS[channel][0]], cat.categories[CHANNELS[channel][1]])
     office, day, desk = cat.office_id, svc.clock.today(), cat.windows[DESK].id
@@ -67,16 +73,16 @@ def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None):  # n
         con = psycopg.connect(psycopg_dsn(pg_url))
         sql = lambda q: re.sub(r":(\w+)", r"%(\1)s", q)  # noqa: E731
         begin, commit, cur = (lambda: None), con.commit, con.cursor()
-    shift_sql, counter_sql, event_sql = sql(_SHIFT), sql(_COUNTER), sql(_EVENT)
+    session_sql, counter_sql, event_sql = sql(_SESSION), sql(_COUNTER), sql(_EVENT)
     ticket_sql = sql(_TICKET) + ("" if sqlite_path else " RETURNING id")
 
     def issue() -> None:
         begin()
         op = w = None
         if informator:
-            op, login = cur.execute(shift_sql, {"w": desk}).fetchone()
-            assert login == "info"
-            w = desk
+            row = cur.execute(session_sql, {"h": hashlib.sha256(token.encode()).hexdigest(), "at": at}).fetchone()
+            op, login, w = row
+            assert login == "info" and w == desk
         n = cur.execute(counter_sql, {"o": office, "day": day, "s": service.id}).fetchone()[0]
         c = cur.execute(ticket_sql, {
             "o": office, "day": day, "s": service.id, "c": category.id, "n": n, "code": f"Б-{n:03d}",
@@ -106,6 +112,7 @@ def _trim(svc) -> None:  # noqa: ANN001
 
 def run(backend: str, *, rounds: int = 16, batch: int = 40) -> list[Row]:
     from queue_core import FixedClock, open_service
+    from queue_core.domain import Actor
 
     out: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,17 +120,18 @@ def run(backend: str, *, rounds: int = 16, batch: int = 40) -> list[Row]:
         try:
             cfg = office_config(Path(tmp), schema.url if schema else None)
             svc = open_service(cfg, FixedClock(MONDAY_9), auto_upgrade=True)
-            svc.add_operator("info", "Информатор", "informator", "1234")
-            svc.login(DESK, "info", "1234")  # the informator holds the desk, as in the office
+            # the informator holds the desk, as in the office, and issues with the session of that login
+            clerk = on_shift(svc, DESK, "info", "Информатор", "informator").actor
             for i in range(WAITING):
                 svc.issue_ticket(("payments", "recalc", "contracts")[i % 3])
+            actors = {"kiosk": Actor.kiosk(), "api": Actor.api("api"), "informator": clerk}
             for channel, (service, category) in CHANNELS.items():
-                desk = dict(window=DESK, login="info") if channel == "informator" else {}
-                subject = lambda s=service, c=category, ch=channel, d=desk: svc.issue_ticket(s, c, channel=ch, **d)  # noqa: E731
+                subject = lambda s=service, c=category, a=actors[channel]: svc.issue_ticket(s, c, actor=a)  # noqa: E731
+                assert subject().channel == channel
                 for _ in range(20):  # warm both paths
                     subject()
                 floor, close = _floor(svc, channel, None if schema else cfg.database_url.split("///", 1)[1],
-                                      schema.url if schema else None)
+                                      schema.url if schema else None, clerk.token)
                 a: list[float] = []
                 b: list[float] = []
                 for _ in range(rounds // 2):  # keep the queue at WAITING between batches (not timed)

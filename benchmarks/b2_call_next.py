@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import MONDAY_9, PG_URL, Row, ms, office_config, p50
+from .common import MONDAY_9, PG_URL, Row, ms, office_config, on_shift, p50
 from .history import clear_bench_day, pg_history, sqlite_history
 
 TARGET = 1.3
@@ -28,8 +28,7 @@ class Office:
         clear_bench_day(url)
         self.url = url
         self.svc = open_service(office_config(tmp, url), FixedClock(MONDAY_9), auto_upgrade=True)
-        self.svc.add_operator("bench1", "Оператор", "operator", "1234")
-        self.svc.login(1, "bench1", "1234")
+        self.operator = on_shift(self.svc, 1, "bench1", "Оператор").actor
         self.rnd = random.Random(3)
         for _ in range(WAITING):
             self.issue()
@@ -41,9 +40,9 @@ class Office:
 
     def call(self) -> float:
         t = time.perf_counter()
-        call = self.svc.call_next(1, "bench1")
+        call = self.svc.call_next(self.operator)
         took = time.perf_counter() - t
-        self.svc.finish(call.ticket.id, 1, "bench1")
+        self.svc.finish(self.operator, call.ticket.id)
         self.issue()
         return took
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import MONDAY_9, PG_URL, ROOT, PgSchema, Row
+from .common import MONDAY_9, PG_URL, ROOT, PgSchema, Row, admin
 
 WORKER = ROOT / "tests" / "soak" / "worker.py"
 SERVICES = ["payments", "recalc", "contracts"]
@@ -40,8 +40,9 @@ def run(backend: str, *, kiosks: int = 8, windows: int | None = None, seconds: f
         try:
             cfg = _config(tmp, url, max(windows, 5))
             svc = open_service(load_config(cfg), auto_upgrade=True)
+            boss = admin(svc)
             for w in range(1, windows + 1):
-                svc.add_operator(f"op{w}", f"Оператор {w}", "operator", "1234")
+                svc.add_operator(boss, f"op{w}", f"Оператор {w}", "operator", "1234")
             svc.db.dispose()
             (tmp / "logs").mkdir()
             go = tmp / "go"

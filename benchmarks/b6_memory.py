@@ -16,7 +16,7 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from .common import MONDAY_9, ROOT, Row, office_config
+from .common import MONDAY_9, ROOT, Row, office_config, on_shift
 
 REFRESHES = 1000
 
@@ -50,15 +50,15 @@ async def _settle(app, pilot) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-def _churn(svc, i: int) -> None:  # noqa: ANN001
-    """One visitor arrives and the longest-waiting one leaves: new data, the same amount of it
-    (memory that grows with the queue is not a leak)."""
+def _churn(svc, desk, i: int) -> None:  # noqa: ANN001
+    """One visitor arrives and the longest-waiting one leaves (the informator at ``desk`` cancels the
+    ticket): new data, the same amount of it (memory that grows with the queue is not a leak)."""
     import sqlalchemy as sa
 
     svc.issue_ticket(("payments", "recalc", "contracts")[i % 3])
     with svc.db.read() as s:
         first = s.execute(sa.text("SELECT id FROM ticket WHERE status = 'waiting' ORDER BY id LIMIT 1")).scalar()
-    svc.cancel(first, "ушёл, не дождавшись")
+    svc.cancel(desk, first, "ушёл, не дождавшись")
 
 
 def _heap() -> int:
@@ -66,7 +66,7 @@ def _heap() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
-async def _kiosk(svc, config, clock, refreshes: int) -> dict:  # noqa: ANN001
+async def _kiosk(svc, config, clock, desk, refreshes: int) -> dict:  # noqa: ANN001
     from queue_kiosk.app import build_app
 
     app = build_app(config, svc, clock=clock)
@@ -75,7 +75,7 @@ async def _kiosk(svc, config, clock, refreshes: int) -> dict:  # noqa: ANN001
         await pilot.pause()
         for i in range(1, refreshes + 1):
             if i % 10 == 0:
-                _churn(svc, i)
+                _churn(svc, desk, i)
             screen = app.screen
             screen._state = None  # noqa: SLF001 - force the widgets to be touched, as a state change does
             screen._changed_token = None  # noqa: SLF001
@@ -88,11 +88,10 @@ async def _kiosk(svc, config, clock, refreshes: int) -> dict:  # noqa: ANN001
     return out
 
 
-async def _operator(svc, config, clock, refreshes: int) -> dict:  # noqa: ANN001
+async def _operator(svc, config, clock, desk, refreshes: int) -> dict:  # noqa: ANN001
     from operator_tui.app import build_app
 
-    svc.add_operator("op1", "Оператор 1", "operator", "1234")
-    shift = svc.login(1, "op1", "1234")
+    shift = on_shift(svc, 1, "op1", "Оператор 1")
     app = build_app(config, svc, clock, window=1, login="op1")
     out = {}
     async with app.run_test(size=(140, 45)) as pilot:
@@ -101,7 +100,7 @@ async def _operator(svc, config, clock, refreshes: int) -> dict:  # noqa: ANN001
         await pilot.pause()
         for i in range(1, refreshes + 1):
             if i % 10 == 0:
-                _churn(svc, i)
+                _churn(svc, desk, i)
                 clock.advance(7)
             app.screen.refresh_now()
             await _settle(app, pilot)
@@ -132,8 +131,9 @@ def _child(which: str, refreshes: int) -> None:
         svc = open_service(config, clock, auto_upgrade=True)
         for i in range(30):
             svc.issue_ticket(("payments", "recalc", "contracts")[i % 3])
+        desk = on_shift(svc, 0, "info", "Информатор", "informator").actor  # cancels for those who leave
         tracemalloc.start()
-        out = asyncio.run((_kiosk if which == "kiosk" else _operator)(svc, config, clock, refreshes))
+        out = asyncio.run((_kiosk if which == "kiosk" else _operator)(svc, config, clock, desk, refreshes))
         out["peak"] = tracemalloc.get_traced_memory()[1]
         out["rss"] = _peak_rss_kib()
         svc.db.dispose()

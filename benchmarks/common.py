@@ -54,6 +54,28 @@ def office_config(folder: Path, url: str | None = None, **sections: dict):  # no
     return parse_config(data, folder / "config.toml")
 
 
+ADMIN_LOGIN, ADMIN_PIN = "bench-admin", "9999"  # "bench…": clear_bench_day removes it with the bench's staff
+
+
+def admin(svc):  # noqa: ANN001, ANN201 - QueueService -> Actor
+    """The office's admin session: ``bench-admin`` is made by the server box (``Actor.system()``,
+    which may only create the first admin) when the office has none, then logs in by PIN."""
+    from queue_core.domain import Actor, Forbidden
+
+    try:
+        svc.add_operator(Actor.system(), ADMIN_LOGIN, "Администратор", "admin", ADMIN_PIN)
+    except Forbidden:
+        pass  # made already
+    return svc.authenticate(ADMIN_LOGIN, ADMIN_PIN).actor
+
+
+def on_shift(svc, window: int, login: str, full_name: str,  # noqa: ANN001, ANN201 - QueueService -> StaffSession
+             role: str = "operator", pin: str = "1234"):
+    """A new operator (made by the admin) logged in at ``window``: the StaffSession (``.actor`` acts)."""
+    svc.add_operator(admin(svc), login, full_name, role, pin)
+    return svc.login(window, login, pin)
+
+
 class PgSchema:
     """A throw-away PostgreSQL schema (dropped on close)."""
 

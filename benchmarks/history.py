@@ -323,7 +323,8 @@ def pg_history(n: int, base_url: str, log=print, *, build: bool = True) -> str: 
 
 
 def clear_bench_day(url: str) -> None:
-    """Remove what a benchmark added on the bench day (its tickets, events, counters, shifts)."""
+    """Remove what a benchmark added on the bench day (its tickets, events, counters, shifts, staff
+    sessions, and its operators and admin: logins ``bench…``)."""
     import sqlalchemy as sa
 
     day = MONDAY_9.date()
@@ -335,6 +336,8 @@ def clear_bench_day(url: str) -> None:
         c.execute(sa.text("DELETE FROM audit_day WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM ticket WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM daily_counter WHERE day = :d"), {"d": day})
+        if sa.inspect(c).has_table("staff_session"):  # a history made before schema 0006 has none yet
+            c.execute(sa.text("DELETE FROM staff_session"))
         c.execute(sa.text("DELETE FROM shift_pause"))
         c.execute(sa.text("DELETE FROM operator_shift"))
         c.execute(sa.text("DELETE FROM operator WHERE login LIKE 'bench%'"))

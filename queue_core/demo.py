@@ -173,6 +173,22 @@ class _Window:
     actor: Actor | None = None  # the session of the PIN login that opened today's shift
 
 
+def _priority_categories(cfg: Config) -> tuple[str | None, str | None]:
+    """The out-of-turn category (СВО) and the priority one the demo's disabled visitors take."""
+    svo = next((c.id for c in cfg.categories if c.out_of_turn), None)
+    if any(c.id == "disabled" for c in cfg.categories):
+        return svo, "disabled"
+    return svo, next((c.id for c in cfg.categories if c.priority and not c.out_of_turn), None)
+
+
+def _demo_windows(cfg: Config) -> tuple[dict[int, _Window], _Window | None]:
+    """The operator windows (demo logins ``demoN``) and the informator's desk (``demo-info``), if any."""
+    windows = {w.number: _Window(w.number, f"demo{w.number}", frozenset(s for s, wt in w.services.items() if wt >= 0))
+               for w in cfg.windows if w.role == "operator"}
+    info = next((w for w in cfg.windows if w.role == "informator"), None)
+    return windows, (_Window(info.number, "demo-info", frozenset(info.services)) if info else None)
+
+
 class _Office:
     def __init__(self, svc, clock: FixedClock, rng: random.Random, volume: float) -> None:  # noqa: ANN001
         self.svc, self.clock, self.rng, self.volume = svc, clock, rng, volume
@@ -181,15 +197,8 @@ class _Office:
         self.services = [s.id for s in cfg.services if s.active]
         mix = [SERVICE_MIX.get(s, 1.0 / max(1, len(self.services))) for s in self.services]
         self.mix = [m / sum(mix) for m in mix]
-        cats = {c.id: c for c in cfg.categories}
-        self.svo = next((c.id for c in cfg.categories if c.out_of_turn), None)
-        self.disabled = "disabled" if "disabled" in cats else next(
-            (c.id for c in cfg.categories if c.priority and not c.out_of_turn), None)
-        ops = [w for w in cfg.windows if w.role == "operator"]
-        self.windows = {w.number: _Window(w.number, f"demo{w.number}",
-                                          frozenset(s for s, wt in w.services.items() if wt >= 0)) for w in ops}
-        info = next((w for w in cfg.windows if w.role == "informator"), None)
-        self.info = _Window(info.number, "demo-info", frozenset(info.services)) if info else None
+        self.svo, self.disabled = _priority_categories(cfg)
+        self.windows, self.info = _demo_windows(cfg)
         self.names = dict(zip([w.login for w in self.windows.values()], itertools.cycle(OPERATOR_NAMES)))
 
     # --- staff --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Board fixtures: the example office on SQLite at Monday 09:00 in Omsk, staff at windows 1–3,
-a board app wired to that service, and helpers to read what the board shows."""
+"""Board fixtures: the example office on SQLite at Monday 09:00 in Omsk, staff at windows 1–3
+(``staff_at``: their sessions), a board app wired to that service, and helpers to read what the
+board shows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from queue_core import FixedClock, open_service
-from queue_core.domain import StorageError
+from queue_core.domain import Actor, StorageError
 from queue_kiosk.board import BoardApp, build_board_app
 from tests.conftest import MONDAY_9, OMSK, make_config, staff
 
@@ -59,13 +60,25 @@ BOARD_SECTION = {"highlight_s": 60, "history": 8}
 
 
 @pytest.fixture(scope="session")
-def board_template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database with op1–op3 logged in at windows 1–3, built once and copied per test."""
+def board_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Actor]]:
+    """A migrated database with op1–op3 logged in at windows 1–3, built once and copied per test,
+    and the sessions of those logins by window (their tokens are in every copy)."""
     folder = tmp_path_factory.mktemp("board-template")
     svc = open_service(make_config(folder), FixedClock(MONDAY_9, OMSK), auto_upgrade=True)
-    staff(svc, 1, 2, 3)
+    actors = staff(svc, 1, 2, 3)
     svc.db.dispose()
-    return folder / "talon.db"
+    return folder / "talon.db", actors
+
+
+@pytest.fixture(scope="session")
+def board_template_db(board_template: tuple[Path, dict[int, Actor]]) -> Path:
+    return board_template[0]
+
+
+@pytest.fixture
+def staff_at(board_template: tuple[Path, dict[int, Actor]]) -> dict[int, Actor]:
+    """{window: the acting session of the operator logged in there} in ``board_service``."""
+    return board_template[1]
 
 
 @pytest.fixture

@@ -2,51 +2,54 @@
 
 from __future__ import annotations
 
+from queue_core.domain import Actor
 from queue_kiosk.board_feed import BoardZone, CallFeed
 from tests.board.conftest import FlakyService
+
+API = Actor.api("api")  # tickets from another system (no office hours, no kiosk)
 
 
 def feed_for(svc, zone: BoardZone | None = None) -> CallFeed:  # noqa: ANN001
     return CallFeed(svc.config, lambda: svc, zone)
 
 
-def call(svc, window: int, service: str = "payments") -> str:  # noqa: ANN001
-    """Issue a ticket and call it at the window (finishing whatever was there)."""
-    svc.issue_ticket(service, channel="api")
-    current = next(w.current for w in svc.queue_snapshot().windows if w.number == window)
+def call(svc, operator: Actor, service: str = "payments") -> str:  # noqa: ANN001
+    """Issue a ticket and call it at the operator's window (finishing whatever was there)."""
+    svc.issue_ticket(service, actor=API)
+    current = next(w.current for w in svc.queue_snapshot().windows if w.number == operator.window)
     if current is not None:
-        svc.no_show(current.code, window, f"op{window}")
-    result = svc.call_next(window, f"op{window}")
+        svc.no_show(operator, current.code)
+    result = svc.call_next(operator)
     assert result is not None
     return result.ticket.code
 
 
-def test_a_started_board_shows_todays_recent_calls_once_then_only_new_ones(board_service) -> None:  # noqa: ANN001
+def test_a_started_board_shows_todays_recent_calls_once_then_only_new_ones(board_service, staff_at) -> None:  # noqa: ANN001
     svc = board_service
-    before = [call(svc, 1), call(svc, 2)]
+    before = [call(svc, staff_at[1]), call(svc, staff_at[2])]
     feed = feed_for(svc)
     first = feed.poll()
     assert [c.code for c in first.history] == before and first.calls == ()
     assert feed.poll().calls == ()  # nothing new, nothing repeated
-    new = call(svc, 3)
+    new = call(svc, staff_at[3])
     assert [c.code for c in feed.poll().calls] == [new]
     assert feed.poll().calls == ()
 
 
-def test_calls_made_while_the_database_was_away_all_arrive_once_in_order(board_service) -> None:  # noqa: ANN001
+def test_calls_made_while_the_database_was_away_all_arrive_once_in_order(board_service, staff_at) -> None:  # noqa: ANN001
     flaky = FlakyService(board_service)
     feed = CallFeed(board_service.config, lambda: flaky)
     feed.poll()
     flaky.down = True
     assert feed.poll().online is False
-    made = [call(board_service, w) for w in (1, 2, 3)]  # other machines keep calling
+    made = [call(board_service, staff_at[w]) for w in (1, 2, 3)]  # other machines keep calling
     flaky.down = False
     update = feed.poll()
     assert update.online and [c.code for c in update.calls] == made
     assert feed.poll().calls == ()
 
 
-def test_nothing_is_queried_while_sqlite_reports_no_change(board_service) -> None:  # noqa: ANN001
+def test_nothing_is_queried_while_sqlite_reports_no_change(board_service, staff_at) -> None:  # noqa: ANN001
     flaky = FlakyService(board_service)
     feed = CallFeed(board_service.config, lambda: flaky)
     feed.poll()
@@ -54,18 +57,18 @@ def test_nothing_is_queried_while_sqlite_reports_no_change(board_service) -> Non
     for _ in range(5):
         feed.poll()
     assert flaky.calls.get("calls_since", 0) + flaky.calls.get("waiting_counts", 0) == queried
-    call(board_service, 1)
+    call(board_service, staff_at[1])
     assert len(feed.poll().calls) == 1
 
 
-def test_a_zone_board_shows_only_its_windows_and_services(board_service) -> None:  # noqa: ANN001
+def test_a_zone_board_shows_only_its_windows_and_services(board_service, staff_at) -> None:  # noqa: ANN001
     svc = board_service
     by_window = feed_for(svc, BoardZone(windows=[2]))
     by_service = feed_for(svc, BoardZone(services=["recalc"]))
     by_window.poll(), by_service.poll()
-    a1 = call(svc, 1)
-    a2 = call(svc, 2)
-    b3 = call(svc, 3, "recalc")
+    a1 = call(svc, staff_at[1])
+    a2 = call(svc, staff_at[2])
+    b3 = call(svc, staff_at[3], "recalc")
     assert [c.code for c in by_window.poll().calls] == [a2]
     assert [c.code for c in by_service.poll().calls] == [b3]
     assert a1.startswith("А") and b3.startswith("Б")
@@ -77,9 +80,9 @@ def test_waiting_counts_per_service_follow_the_queue(board_service) -> None:  # 
     svc = board_service
     feed = feed_for(svc)
     assert {w.prefix: w.waiting for w in feed.poll().waiting} == {"А": 0, "Б": 0, "В": 0, "Г": 0, "Д": 0}
-    svc.issue_ticket("payments", channel="api")
-    svc.issue_ticket("payments", "svo", channel="api")
-    svc.issue_ticket("b2b-billing", channel="api")
+    svc.issue_ticket("payments", actor=API)
+    svc.issue_ticket("payments", "svo", actor=API)
+    svc.issue_ticket("b2b-billing", actor=API)
     waiting = {w.prefix: w.waiting for w in feed.poll().waiting}
     assert waiting["А"] == 2 and waiting["Д"] == 1 and waiting["Б"] == 0
 
@@ -88,23 +91,23 @@ def test_the_feed_works_on_both_databases_without_repeating_a_call(service) -> N
     # PostgreSQL has no "changed?" token: every poll reads by id, and still nothing repeats.
     from tests.conftest import staff
 
-    staff(service, 1, 2)
+    at = staff(service, 1, 2)
     feed = feed_for(service)
     feed.poll()
-    a = call(service, 1)
-    b = call(service, 2)
+    a = call(service, at[1])
+    b = call(service, at[2])
     assert [c.code for c in feed.poll().calls] == [a, b]
     assert feed.poll().calls == () and feed.poll().calls == ()
-    service.recall(a, 1, "op1")
+    service.recall(at[1], a)
     recall = feed.poll().calls
     assert [(c.code, c.recall) for c in recall] == [(a, True)]
 
 
-def test_a_poll_that_fails_halfway_loses_no_call(board_service) -> None:  # noqa: ANN001
+def test_a_poll_that_fails_halfway_loses_no_call(board_service, staff_at) -> None:  # noqa: ANN001
     flaky = FlakyService(board_service)
     feed = CallFeed(board_service.config, lambda: flaky)
     feed.poll()
-    code = call(board_service, 1)
+    code = call(board_service, staff_at[1])
     flaky.fail_on = {"waiting_counts"}  # the calls were read, then the connection dropped
     assert feed.poll().online is False
     flaky.fail_on = set()

@@ -1,5 +1,6 @@
 """The staff terminal on a real SQLite file with the example office, a fixed Omsk clock, and
-operators logged in at their windows (op1 at window 1, info at the desk, window 0)."""
+operators logged in at their windows (op1 at window 1, info at the desk, window 0); ``actors`` are
+the sessions of those logins."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from operator_tui.app import OperatorApp, build_app
 from queue_core import FixedClock, open_service
+from queue_core.domain import Actor
 from tests.conftest import make_config, staff
 
 
@@ -38,16 +40,28 @@ class FakePrinter:
 
 
 @pytest.fixture(scope="session")
-def staffed_db(tmp_path_factory) -> Path:  # noqa: ANN001
+def staffed(tmp_path_factory) -> tuple[Path, dict[int, Actor]]:  # noqa: ANN001
     """A database file with the office migrated and staff logged in, built once and copied per test
-    (migrations and PIN hashing are the slow part of a test's set-up)."""
+    (migrations and PIN hashing are the slow part of a test's set-up), and the sessions of those
+    logins by window (their tokens are in every copy)."""
     from tests.conftest import MONDAY_9, OMSK
 
     folder = tmp_path_factory.mktemp("staffed")
     svc = open_service(make_config(folder), FixedClock(MONDAY_9, OMSK), auto_upgrade=True)
-    staff(svc, 0, 1, 2, 3)
+    actors = staff(svc, 0, 1, 2, 3)
     svc.db.dispose()
-    return folder / "talon.db"
+    return folder / "talon.db", actors
+
+
+@pytest.fixture(scope="session")
+def staffed_db(staffed) -> Path:  # noqa: ANN001
+    return staffed[0]
+
+
+@pytest.fixture
+def actors(staffed) -> dict[int, Actor]:  # noqa: ANN001
+    """{window: the acting session of the operator logged in there} (0: the informator)."""
+    return staffed[1]
 
 
 @pytest.fixture

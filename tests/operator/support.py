@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from queue_core.domain import EventKind
+from queue_core.domain import Actor, EventKind
 
 
 async def settle(pilot: Pilot) -> None:
@@ -22,12 +22,14 @@ async def log_in(pilot: Pilot, pin: str = "1234") -> None:
     await settle(pilot)
 
 
-async def at_work(pilot: Pilot) -> None:
-    """Straight to the working screen of the app's window (the shift is already open); the PIN
-    path itself is tested in test_operator_login.py, and hashing PINs is slow."""
+async def at_work(pilot: Pilot, actor: Actor) -> None:
+    """Straight to the working screen of the app's window with ``actor``, the session of the PIN
+    login that opened its shift; the PIN path itself is tested in test_operator_login.py, and
+    hashing PINs is slow."""
     app = pilot.app
+    assert actor.window == app.window, (actor, app.window)
     await settle(pilot)
-    app.open_work(app.service.current_shift(app.window))
+    app.open_work(app.service.session(actor.token))
     await settle(pilot)
 
 

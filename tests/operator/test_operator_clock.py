@@ -27,7 +27,7 @@ async def test_a_window_whose_clock_jumps_forty_minutes_back_is_refused_with_the
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            app.open_work(svc.current_shift(app.window))
+            app.open_work(svc.login(app.window, "op1", "1234"))  # this terminal's own PIN login joins the shift
             await settle(pilot)
             offset["s"] = -2400
             await pilot.press("f2")

@@ -8,10 +8,10 @@ from queue_core.domain import EventKind, TicketStatus
 from tests.operator.support import at_work, events_of, kinds, notes, screen_text, settle
 
 
-async def test_the_informator_issues_a_verified_svo_ticket_and_prints_it(office, make_app, printer):
+async def test_the_informator_issues_a_verified_svo_ticket_and_prints_it(office, make_app, printer, actors):
     app = make_app(0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[0])
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, ChooseServiceDialog)
@@ -25,15 +25,15 @@ async def test_the_informator_issues_a_verified_svo_ticket_and_prints_it(office,
     assert verified.data["at_issue"] is True and verified.operator == "info"
     assert printer.printed == ["А-001"] and t.print_status == "printed"
     # the operator who calls it is not asked for the document again
-    call = office.call_next(1, "op1")
+    call = office.call_next(actors[1])
     assert call.ticket.code == "А-001" and not call.ticket.category_claimed
 
 
-async def test_an_svo_visitor_is_served_at_the_desk_at_once(office, make_app):
+async def test_an_svo_visitor_is_served_at_the_desk_at_once(office, make_app, actors):
     office.issue_ticket("payments")  # someone already waits: the direct service does not touch them
     app = make_app(0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[0])
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press("enter")  # СВО is preselected; Оплата
@@ -49,16 +49,16 @@ async def test_an_svo_visitor_is_served_at_the_desk_at_once(office, make_app):
 
 
 async def test_the_desk_sees_the_whole_hall_and_reprints_a_ticket_the_kiosk_failed_to_print(
-        office, make_app, clock, printer):
+        office, make_app, clock, printer, actors):
     t = office.issue_ticket("recalc")
     office.record_print(t.id, False, "Нет бумаги")
     office.issue_ticket("payments", "svo")
-    office.call_next(2, "op2")
-    office.pause(3, "op3", "обед")
+    office.call_next(actors[2])
+    office.pause(actors[3], "обед")
     clock.advance(minutes=20)
     app = make_app(0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[0])
         text = screen_text(app)
         assert "Окно 2 Оператор 2 вызван 20 мин А-001" in text  # window, operator, state, ticket
         assert "перерыв: обед" in text
@@ -71,11 +71,11 @@ async def test_the_desk_sees_the_whole_hall_and_reprints_a_ticket_the_kiosk_fail
     assert kinds(office, t.id) == ["issued", "print_failed", "printed"]
 
 
-async def test_find_a_ticket_see_its_history_and_cancel_it_with_a_reason(office, make_app):
+async def test_find_a_ticket_see_its_history_and_cancel_it_with_a_reason(office, make_app, actors):
     t = office.issue_ticket("contracts")
     app = make_app(0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[0])
         await pilot.press("f4")
         await settle(pilot)
         await pilot.press(*"в1", "enter")

@@ -21,12 +21,12 @@ def greyed(app) -> set[str]:  # noqa: ANN001
     return {k.action for k in app.screen.query_one(KeyHints).query(FooterKey) if k.has_class("-disabled")}
 
 
-async def test_a_day_of_calls_leaves_no_key_widgets_behind(office, make_app) -> None:  # noqa: ANN001
+async def test_a_day_of_calls_leaves_no_key_widgets_behind(office, make_app, actors) -> None:  # noqa: ANN001
     for _ in range(12):
         office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         assert "call_next" not in greyed(app) and "finish" in greyed(app)
         counts = []
         for _ in range(10):
@@ -60,14 +60,14 @@ class SlowReads:
         return self._svc.queue_snapshot(*args, **kwargs)
 
 
-async def test_the_called_code_is_on_screen_without_waiting_for_the_office_re_read(office, make_app) -> None:  # noqa: ANN001
+async def test_the_called_code_is_on_screen_without_waiting_for_the_office_re_read(office, make_app, actors) -> None:  # noqa: ANN001
     from operator_tui.widgets.big_code import BigCode
 
     ticket = office.issue_ticket("payments")
     slow = SlowReads(office)
     app = make_app(1, service=slow)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         slow.release.clear()
         try:
             await pilot.press("f2")

@@ -24,15 +24,15 @@ async def wait_until(pilot, condition, seconds: float = 3.0) -> bool:  # noqa: A
     return condition()
 
 
-async def test_two_windows_pressing_call_at_the_same_moment_get_different_tickets(office, make_app, clock):
+async def test_two_windows_pressing_call_at_the_same_moment_get_different_tickets(office, make_app, clock, actors):
     for _ in range(3):
         office.issue_ticket("payments")
     other = open_service(office.config, clock)  # window 2 runs on another terminal: its own connections
     app1, app2 = make_app(1), make_app(2, service=other)
     try:
         async with app1.run_test(size=(100, 30)) as p1, app2.run_test(size=(100, 30)) as p2:
-            await at_work(p1)
-            await at_work(p2)
+            await at_work(p1, actors[1])
+            await at_work(p2, actors[2])
             await asyncio.gather(p1.press("f2"), p2.press("f2"))
             await settle(p1)
             await settle(p2)
@@ -66,13 +66,13 @@ def test_the_feed_rereads_only_when_the_database_changed(office, clock):
         other.db.dispose()
 
 
-async def test_the_screen_does_not_requery_while_nothing_changes(office, make_app):
+async def test_the_screen_does_not_requery_while_nothing_changes(office, make_app, actors):
     calls = []
     original = office.queue_snapshot
     office.queue_snapshot = lambda **kw: calls.append(1) or original(**kw)
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         settled = len(calls)
         await pilot.pause(1.0)  # five refresh ticks of 0.2 s
         assert len(calls) == settled
@@ -82,7 +82,7 @@ async def test_the_screen_does_not_requery_while_nothing_changes(office, make_ap
 
 
 async def test_a_lost_database_shows_a_banner_refuses_actions_and_recovers_by_itself(
-        tmp_path, clock, staffed_db, make_app):
+        tmp_path, clock, staffed_db, make_app, actors):
     db_dir = tmp_path / "db"
     db_dir.mkdir()
     shutil.copy(staffed_db, db_dir / "talon.db")
@@ -91,7 +91,7 @@ async def test_a_lost_database_shows_a_banner_refuses_actions_and_recovers_by_it
     app = make_app(1, service=svc, config=svc.config)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await at_work(pilot)
+            await at_work(pilot, actors[1])
             banner = app.screen.query_one(DbBanner)
             assert not banner.shown
             db_dir.rename(tmp_path / "away")  # the disk is gone

@@ -8,6 +8,7 @@ from operator_tui.screens.desk import DeskScreen
 from operator_tui.screens.hall import HallScreen
 from operator_tui.screens.login import HALL, LoginScreen
 from operator_tui.screens.window import OperatorScreen
+from tests.conftest import admin
 from tests.operator.support import log_in, settle
 
 
@@ -15,9 +16,9 @@ def error_text(app) -> str:  # noqa: ANN001
     return str(app.screen.query_one("#login-error").render())
 
 
-async def test_a_wrong_pin_says_how_many_attempts_are_left_and_five_lock_the_login(office, make_app):
+async def test_a_wrong_pin_says_how_many_attempts_are_left_and_five_lock_the_login(office, make_app, actors):
     app = make_app(4, login="op1")
-    office.logout(1, "op1")
+    office.logout(actors[1])
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot, "9999")
         assert isinstance(app.screen, LoginScreen)
@@ -30,7 +31,7 @@ async def test_a_wrong_pin_says_how_many_attempts_are_left_and_five_lock_the_log
 
 
 async def test_a_taken_window_and_an_operator_busy_elsewhere_are_refused(office, make_app):
-    office.add_operator("ivanova", "Иванова А. П.", "operator", "1234")
+    office.add_operator(admin(office), "ivanova", "Иванова А. П.", "operator", "1234")
     app = make_app(1, login="ivanova")
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot)
@@ -42,7 +43,7 @@ async def test_a_taken_window_and_an_operator_busy_elsewhere_are_refused(office,
 
 
 async def test_the_operator_opens_a_window_chosen_on_screen(office, make_app):
-    office.add_operator("ivanova", "Иванова А. П.", "operator", "1234")
+    office.add_operator(admin(office), "ivanova", "Иванова А. П.", "operator", "1234")
     app = make_app(None, login="")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -59,14 +60,15 @@ async def test_the_informator_gets_the_desk_and_the_supervisor_the_hall_without_
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot)
         assert isinstance(app.screen, DeskScreen)
-    office.add_operator("boss", "Сидорова Н. В.", "supervisor", "4321")
-    app = make_app(None, login="boss")
+    # tests.conftest's admin is login "boss": the supervisor here is "sidorova"
+    office.add_operator(admin(office), "sidorova", "Сидорова Н. В.", "supervisor", "4321")
+    app = make_app(None, login="sidorova")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         app.screen.query_one(Select).value = HALL
         await log_in(pilot, "4321")
         assert isinstance(app.screen, HallScreen)
-    assert all(w.operator != "boss" for w in office.queue_snapshot().windows)
+    assert all(w.operator != "sidorova" for w in office.queue_snapshot().windows)
     app = make_app(None, login="op3")  # an operator may not open the hall view
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -5,16 +5,18 @@ Regenerate with ``pytest tests/operator/test_operator_snapshots.py --snapshot-up
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from textual.widgets import Input
 
 from tests.operator.support import at_work, settle
 
 
-async def at_work_laid_out(pilot) -> None:  # noqa: ANN001
-    """At work, and the tables have re-measured their columns for the data that just arrived
-    (a snapshot taken one frame earlier catches the narrow header of the empty table)."""
-    await at_work(pilot)
+async def at_work_laid_out(actor, pilot) -> None:  # noqa: ANN001
+    """At work (as ``actor``), and the tables have re-measured their columns for the data that just
+    arrived (a snapshot taken one frame earlier catches the narrow header of the empty table)."""
+    await at_work(pilot, actor)
     await pilot.wait_for_scheduled_animations()
     await settle(pilot)
     # A table re-measures its columns a refresh after its rows arrive, and on a busy machine that
@@ -30,7 +32,7 @@ async def at_work_laid_out(pilot) -> None:  # noqa: ANN001
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((160, 45), id="160x45")]
 
 
-def busy_office(office, clock) -> None:  # noqa: ANN001
+def busy_office(office, clock, actors) -> None:  # noqa: ANN001
     """A morning in the hall: queues in every segment, one window busy, one on a break, a print fault."""
     for service, category in [("payments", "regular"), ("payments", "regular"), ("recalc", "disabled"),
                               ("contracts", "regular"), ("b2b-billing", "regular"), ("payments", "regular")]:
@@ -38,8 +40,8 @@ def busy_office(office, clock) -> None:  # noqa: ANN001
         clock.advance(90)
     faulty = office.issue_ticket("recalc")
     office.record_print(faulty.id, False, "Нет бумаги")
-    office.call_next(2, "op2")
-    office.pause(3, "op3", "обед")
+    office.call_next(actors[2])
+    office.pause(actors[3], "обед")
     clock.advance(minutes=12)
 
 
@@ -56,22 +58,22 @@ def test_login(snap_compare, make_app, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_idle_window(snap_compare, office, clock, make_app, size) -> None:  # noqa: ANN001
-    busy_office(office, clock)
-    assert snap_compare(make_app(1), terminal_size=size, run_before=at_work_laid_out)
+def test_idle_window(snap_compare, office, clock, make_app, actors, size) -> None:  # noqa: ANN001
+    busy_office(office, clock, actors)
+    assert snap_compare(make_app(1), terminal_size=size, run_before=partial(at_work_laid_out, actors[1]))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_visitor_with_the_priority_prompt(snap_compare, office, clock, make_app, size) -> None:  # noqa: ANN001
-    busy_office(office, clock)
+def test_visitor_with_the_priority_prompt(snap_compare, office, clock, make_app, actors, size) -> None:  # noqa: ANN001
+    busy_office(office, clock, actors)
     office.issue_ticket("payments", "svo")
     clock.advance(150)
-    office.call_next(1, "op1")
+    office.call_next(actors[1])
     clock.advance(20)
-    assert snap_compare(make_app(1), terminal_size=size, run_before=at_work_laid_out)
+    assert snap_compare(make_app(1), terminal_size=size, run_before=partial(at_work_laid_out, actors[1]))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_informator_hall(snap_compare, office, clock, make_app, size) -> None:  # noqa: ANN001
-    busy_office(office, clock)
-    assert snap_compare(make_app(0), terminal_size=size, run_before=at_work_laid_out)
+def test_informator_hall(snap_compare, office, clock, make_app, actors, size) -> None:  # noqa: ANN001
+    busy_office(office, clock, actors)
+    assert snap_compare(make_app(0), terminal_size=size, run_before=partial(at_work_laid_out, actors[0]))

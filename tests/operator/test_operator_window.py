@@ -12,14 +12,14 @@ from operator_tui.screens.window import OperatorScreen
 from operator_tui.widgets.big_code import BigCode
 
 
-async def test_an_svo_visitor_is_called_first_and_the_operator_confirms_the_document(office, make_app, clock):
+async def test_an_svo_visitor_is_called_first_and_the_operator_confirms_the_document(office, make_app, clock, actors):
     for _ in range(3):
         office.issue_ticket("payments")
         clock.advance(60)
     svo = office.issue_ticket("payments", "svo")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         assert isinstance(app.screen, OperatorScreen)
         await pilot.press("f2")
         await settle(pilot)
@@ -39,20 +39,20 @@ async def test_an_svo_visitor_is_called_first_and_the_operator_confirms_the_docu
 
 
 async def test_a_declined_category_sends_the_ticket_back_to_the_regular_queue_in_its_original_place(
-        office, make_app, clock):
+        office, make_app, clock, actors):
     first = office.issue_ticket("payments")
     clock.advance(60)
     claimed = office.issue_ticket("payments", "disabled")  # issued before the next regular visitor
     clock.advance(60)
     later = office.issue_ticket("payments")
     clock.advance(60)
-    office.call_next(2, "op2")  # window 2 takes the disabled ticket first (priority)...
+    office.call_next(actors[2])  # window 2 takes the disabled ticket first (priority)...
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         # op2 got the claimed ticket; window 1 now calls the oldest regular one
         assert office.ticket(claimed.id).window == 2
-        office.decline_category(claimed.id, 2, "op2")
+        office.decline_category(actors[2], claimed.id)
         await pilot.press("f2")
         await settle(pilot)
         assert app.screen.query_one(BigCode).code == first.code
@@ -68,11 +68,11 @@ async def test_a_declined_category_sends_the_ticket_back_to_the_regular_queue_in
     assert declined.data == {"from_category": "disabled", "to_category": "regular"}
 
 
-async def test_the_operator_declines_a_claim_at_the_window(office, make_app):
+async def test_the_operator_declines_a_claim_at_the_window(office, make_app, actors):
     claimed = office.issue_ticket("payments", "svo")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f2")
         await settle(pilot)
         await pilot.click("#verify-no")
@@ -90,11 +90,11 @@ async def test_recall_start_and_finish_with_a_result_code_and_a_rating(tmp_path,
 
     (tmp_path / "rated").mkdir()
     svc = open_service(make_config(tmp_path / "rated", operator={"ask_rating": True}), clock, auto_upgrade=True)
-    staff(svc, 1)
+    actors = staff(svc, 1)
     t = svc.issue_ticket("recalc")
     app = make_app(1, service=svc, config=svc.config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f3")
@@ -118,11 +118,11 @@ async def test_recall_start_and_finish_with_a_result_code_and_a_rating(tmp_path,
     svc.db.dispose()
 
 
-async def test_no_show_and_keys_that_make_no_sense_are_disabled_and_say_why(office, make_app):
+async def test_no_show_and_keys_that_make_no_sense_are_disabled_and_say_why(office, make_app, actors):
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         screen = app.screen
         assert screen.check_action("finish", ()) is None  # greyed out in the footer
         await pilot.press("f6")  # no visitor: nothing happens, and the operator is told why
@@ -141,11 +141,11 @@ async def test_no_show_and_keys_that_make_no_sense_are_disabled_and_say_why(offi
     assert kinds(office, t.id).count("called") == 1
 
 
-async def test_redirect_to_another_service_keeps_the_visitors_place(office, make_app):
+async def test_redirect_to_another_service_keeps_the_visitors_place(office, make_app, actors):
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f7")
@@ -159,11 +159,11 @@ async def test_redirect_to_another_service_keeps_the_visitors_place(office, make
     assert events_of(office, t.id, EventKind.REDIRECTED)[0].data["position"] == "front"
 
 
-async def test_postpone_and_the_visitor_returns_by_themselves(office, make_app, clock):
+async def test_postpone_and_the_visitor_returns_by_themselves(office, make_app, clock, actors):
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f8")
@@ -181,11 +181,11 @@ async def test_postpone_and_the_visitor_returns_by_themselves(office, make_app, 
     assert "returned" in kinds(office, t.id)
 
 
-async def test_pause_and_resume(office, make_app):
+async def test_pause_and_resume(office, make_app, actors):
     office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f9")
         await settle(pilot)
         await pilot.press(*" обед", "enter")  # after the default «перерыв»
@@ -201,12 +201,12 @@ async def test_pause_and_resume(office, make_app):
         assert app.screen.query_one(BigCode).code == "А-001"
 
 
-async def test_call_a_specific_ticket_by_code_is_logged_with_its_reason(office, make_app):
+async def test_call_a_specific_ticket_by_code_is_logged_with_its_reason(office, make_app, actors):
     office.issue_ticket("payments")
     wanted = office.issue_ticket("recalc")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f10")
         await settle(pilot)
         await pilot.press(*"б1", "enter", *"ошибся окном", "enter")
@@ -217,11 +217,11 @@ async def test_call_a_specific_ticket_by_code_is_logged_with_its_reason(office, 
     assert called.data["rule"] == "by_code" and "ошибся окном" in called.data["reason"]
 
 
-async def test_logout_with_a_visitor_at_the_window_asks_first(office, make_app):
+async def test_logout_with_a_visitor_at_the_window_asks_first(office, make_app, actors):
     t = office.issue_ticket("payments")
     app = make_app(1)
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_work(pilot)
+        await at_work(pilot, actors[1])
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("f12")
