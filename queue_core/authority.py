@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -18,6 +19,10 @@ from sqlmodel import Session, select
 from .clock import as_utc
 from .domain import Actor, Forbidden, Role
 from .models import DeviceToken, Operator, OperatorShift, StaffSessionRow
+from .prepared import driver_cursor
+
+if TYPE_CHECKING:
+    from .office import Office
 
 SESSION_TTL = timedelta(hours=12)
 
@@ -88,8 +93,9 @@ class Acting:
     operator_id: int | None = None
     full_name: str = ""
     staff_role: str | None = None
-    shift: OperatorShift | None = None
+    shift_id: int | None = None
     window_id: int | None = None
+    paused: bool = False
     desk: bool = False
 
     @property
@@ -103,11 +109,8 @@ def refuse(actor: Actor, verb: str, why: str = "") -> Forbidden:
     return Forbidden(f"{who.capitalize()}: нельзя {VERB_RU.get(verb, verb)}" + (f" — {why}" if why else ""))
 
 
-def resolve(s: Session, actor: Actor, verb: str, now: datetime, window_role: dict[int, str],
-            window_number: dict[int, int]) -> Acting:
-    """Check that ``actor`` may do ``verb`` now and return who it is in the database.
-
-    ``window_role``/``window_number``: the catalogue's windows by id (informator desks)."""
+def resolve(s: Session, office: Office, actor: Actor, verb: str, now: datetime) -> Acting:
+    """Check that ``actor`` may do ``verb`` now and return who it is in the database."""
     devices, staff_need = RIGHTS[verb]
     if not actor.is_staff:
         if actor.role not in devices:
@@ -119,42 +122,73 @@ def resolve(s: Session, actor: Actor, verb: str, now: datetime, window_role: dic
         return Acting(actor)
     if staff_need is None:
         raise refuse(actor, verb)
-    op, session = staff_session(s, actor, now)
-    shift = s.get(OperatorShift, session.shift_id) if session.shift_id else None
+    row = staff_row(s, office, actor, now)
     if staff_need == ADMIN:
-        if op.role != Role.ADMIN:
+        if row.role != Role.ADMIN:
             raise refuse(actor, verb, "нужен сеанс администратора")
-        return Acting(actor, op.id, op.full_name, op.role)
-    if shift is None:
+        return Acting(actor, row.operator_id, row.full_name, row.role)
+    if row.shift_id is None:
         raise refuse(actor, verb, "сначала войдите в окно (talon login --window N)")
-    if shift.logged_out_at is not None:
-        raise Forbidden(f"Смена в окне {window_number.get(shift.window_id)} закрыта: войдите снова")
-    number = window_number.get(shift.window_id)
-    if actor.window is not None and actor.window != number:
-        raise Forbidden(f"Сеанс открыт в окне {number}, а не в окне {actor.window}")
-    desk = window_role.get(shift.window_id) == "informator"
+    win = office.catalog.window_by_id.get(row.window_id)
+    if row.logged_out_at is not None or win is None:
+        raise Forbidden(f"Смена в окне {win.number if win else '?'} закрыта: войдите снова")
+    if actor.window is not None and actor.window != win.number:
+        raise Forbidden(f"Сеанс открыт в окне {win.number}, а не в окне {actor.window}")
+    desk = win.role == "informator"
     if staff_need == DESK and not desk:
         raise refuse(actor, verb, "это делается у стойки информатора")
-    return Acting(actor, op.id, op.full_name, op.role, shift, shift.window_id, desk)
+    return Acting(actor, row.operator_id, row.full_name, row.role, row.shift_id, win.id, row.paused_at is not None,
+                  desk)
 
 
-def staff_session(s: Session, actor: Actor, now: datetime) -> tuple[Operator, StaffSessionRow]:
+def _session_query() -> sa.Select:
+    ss, op, sh = StaffSessionRow.__table__, Operator.__table__, OperatorShift.__table__
+    return (select(op.c.id.label("operator_id"), ss.c.id.label("session_id"), op.c.login, op.c.full_name, op.c.role, op.c.active, ss.c.ended_at,
+                   ss.c.expires_at, ss.c.shift_id, sh.c.window_id, sh.c.paused_at, sh.c.logged_out_at)
+            .select_from(ss.join(op, op.c.id == ss.c.operator_id).outerjoin(sh, sh.c.id == ss.c.shift_id))
+            .where(ss.c.token_hash == sa.bindparam("token_hash", type_=sa.String)))
+
+
+def staff_row(s: Session, office: Office, actor: Actor, now: datetime) -> _SessionRow:
+    """The session of a staff actor with its operator and shift (one query), or a Russian refusal."""
     if not actor.token:
         raise Forbidden("Нужен вход по PIN: talon login (или --session / TALON_SESSION)")
-    row = s.execute(select(StaffSessionRow, Operator).join(Operator, Operator.id == StaffSessionRow.operator_id)
-                    .where(StaffSessionRow.token_hash == token_hash(actor.token))).first()
-    if row is None:
+    cur = office.statements.get("session", _session_query).run(driver_cursor(s), token_hash=token_hash(actor.token))
+    found = cur.fetchone()
+    if found is None:
         raise Forbidden("Сеанс не найден: войдите снова по PIN")
-    session, op = row
-    if session.ended_at is not None:
+    row = _SessionRow(*found)
+    if row.ended_at is not None:
         raise Forbidden("Сеанс завершён: войдите снова по PIN")
-    if as_utc(session.expires_at) <= now:
+    if _instant(row.expires_at) <= now:
         raise Forbidden("Сеанс истёк (12 ч): войдите снова по PIN")
-    if not op.active:
-        raise Forbidden(f"Оператор «{op.login}» отключён")
-    if actor.login is not None and actor.login != op.login:
-        raise Forbidden(f"Сеанс принадлежит «{op.login}», а не «{actor.login}»")
-    return op, session
+    if not row.active:
+        raise Forbidden(f"Оператор «{row.login}» отключён")
+    if actor.login is not None and actor.login != row.login:
+        raise Forbidden(f"Сеанс принадлежит «{row.login}», а не «{actor.login}»")
+    return row
+
+
+class _SessionRow(NamedTuple):
+    operator_id: int
+    session_id: int
+    login: str
+    full_name: str
+    role: str
+    active: bool
+    ended_at: object
+    expires_at: object
+    shift_id: int | None
+    window_id: int | None
+    paused_at: object
+    logged_out_at: object
+
+
+def _instant(value: object) -> datetime:
+    """A timestamp read on the driver's cursor: SQLite gives text, PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
 
 
 def _check_device_token(s: Session, actor: Actor) -> None:

@@ -64,7 +64,7 @@ def serve_direct(office: Office, actor: Actor, service: str, category: str) -> C
 
 def _ready(uow: UnitOfWork) -> None:
     """The window may call: not on a break, and nobody is still at it."""
-    if uow.acting.shift.paused_at is not None:
+    if uow.acting.paused:
         raise DomainError("Окно на перерыве: сначала продолжите работу")
     busy = uow.s.exec(select(Ticket.code).where(Ticket.window_id == uow.acting.window_id, Ticket.day == uow.today,
                                                Ticket.status.in_((S.CALLED, S.SERVING)))).first()

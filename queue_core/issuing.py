@@ -7,8 +7,6 @@ ticket insert, its events and one query for the estimate, in one short transacti
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -16,6 +14,7 @@ from .catalog import CategoryRow, ServiceRow
 from .domain import Actor, DomainError, EventKind, OfficeClosed, Role, TicketInfo, TicketStatus
 from .housekeeping import close_past_days
 from .models import DailyCounter, Ticket
+from .prepared import driver_cursor
 from .office import Office
 from .uow import UnitOfWork
 from .views import cached_mean_service_min, estimate
@@ -52,18 +51,19 @@ def insert_ticket(uow: UnitOfWork, svc: ServiceRow, cat: CategoryRow, channel: s
     ``category_verified`` when the desk checked the document); its id and code."""
     if channel not in ("kiosk", "informator", "api"):
         raise DomainError(f"Неизвестный канал выдачи «{channel}»")
-    number = next_number(uow, uow.today, svc.id)
-    code = uow.office.code(svc.prefix, number)
-    now = uow.now
-    acting = uow.acting
-    result = uow.s.execute(sa.insert(_TICKETS), {
-        "office_id": uow.office.id, "day": uow.today, "service_id": svc.id, "category_id": cat.id,
-        "number": number, "code": code, "channel": channel, "status": TicketStatus.WAITING.value,
-        "issued_at": now, "queued_at": now, "order_at": now, "recalls": 0,
-        "category_claimed": bool(cat.verify) and not verified_here,
-        "category_verified_by": acting.operator_id if verified_here else None,
-        "category_verified_at": now if verified_here else None, "print_status": "none"})
-    tid = result.inserted_primary_key[0]
+    office, now = uow.office, uow.now
+    sqlite = office.db.is_sqlite
+    cur = driver_cursor(uow.s)
+    counter = office.statements.get("counter", lambda: _counter_upsert(sqlite))
+    number = counter.run(cur, office_id=office.id, day=uow.today, service_id=svc.id).fetchone()[0]
+    code = office.code(svc.prefix, number)
+    insert = office.statements.get("ticket", lambda: _ticket_insert(sqlite))
+    insert.run(cur, office_id=office.id, day=uow.today, service_id=svc.id, category_id=cat.id, number=number,
+               code=code, channel=channel, issued_at=now, queued_at=now, order_at=now,
+               category_claimed=bool(cat.verify) and not verified_here,
+               category_verified_by=uow.acting.operator_id if verified_here else None,
+               category_verified_at=now if verified_here else None)
+    tid = cur.lastrowid if sqlite else cur.fetchone()[0]  # SQLite: the rowid (RETURNING costs an insert)
     extra = {"direct": True} if direct else {}
     uow.event(tid, EventKind.ISSUED, channel=channel, service=svc.slug, category=cat.slug, **extra)
     if verified_here:
@@ -71,11 +71,21 @@ def insert_ticket(uow: UnitOfWork, svc: ServiceRow, cat: CategoryRow, channel: s
     return tid, code
 
 
-def next_number(uow: UnitOfWork, day: date, service_id: int) -> int:
-    """Upsert the (office, day, service) counter and return the new number, in this transaction."""
-    insert = sqlite.insert if uow.office.db.is_sqlite else postgresql.insert
+def _counter_upsert(is_sqlite: bool) -> sa.Insert:
+    """The (office, day, service) counter: inserted at 1 or incremented, the new number returned."""
+    insert = sqlite.insert if is_sqlite else postgresql.insert
     t = _COUNTER
-    stmt = insert(t).values(office_id=uow.office.id, day=day, service_id=service_id, last_number=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.office_id, t.c.day, t.c.service_id],
-                                      set_={"last_number": t.c.last_number + 1})
-    return uow.s.execute(stmt.returning(t.c.last_number)).scalar_one()
+    stmt = insert(t).values(office_id=sa.bindparam("office_id"), day=sa.bindparam("day", type_=sa.Date),
+                            service_id=sa.bindparam("service_id"), last_number=1)
+    return stmt.on_conflict_do_update(index_elements=[t.c.office_id, t.c.day, t.c.service_id],
+                                      set_={"last_number": t.c.last_number + 1}).returning(t.c.last_number)
+
+
+def _ticket_insert(is_sqlite: bool) -> sa.Insert:
+    """A waiting ticket; every column the caller does not bind has its value for a new ticket."""
+    t = _TICKETS
+    bound = ("office_id", "day", "service_id", "category_id", "number", "code", "channel", "issued_at",
+             "queued_at", "order_at", "category_claimed", "category_verified_by", "category_verified_at")
+    stmt = sa.insert(t).values({**{c: sa.bindparam(c, type_=t.c[c].type) for c in bound},
+                                "status": TicketStatus.WAITING.value, "recalls": 0, "print_status": "none"})
+    return stmt if is_sqlite else stmt.returning(t.c.id)

@@ -15,6 +15,7 @@ from .config import WEEKDAYS, Config
 from .db import Database
 from .domain import BadArgument
 from .policy import Policy
+from .prepared import Statements
 
 
 class Office:
@@ -28,6 +29,7 @@ class Office:
         self.id = catalog.office_id
         # The last day whose past days are known to be closed (expired): the check runs once a day.
         self.expired_through: date | None = None
+        self.statements = Statements(db.write_engine.dialect)  # the hot path's SQL, compiled once
         # service id -> (when computed, mean service minutes): the estimate's input, at most 5 min old.
         self.service_time: dict[int, tuple[datetime, float]] = {}
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .authority import end_sessions, new_token, open_session, staff_session
+from .authority import end_sessions, new_token, open_session, staff_row
 from .catalog import WindowRow
 from .clock import as_utc
 from .domain import (
@@ -25,7 +25,7 @@ from .domain import (
     ShiftInfo, StaffSession,
 )
 from .housekeeping import requeue
-from .models import DeviceToken, Operator, OperatorShift, ShiftPause, Ticket
+from .models import DeviceToken, Operator, OperatorShift, ShiftPause, StaffSessionRow, Ticket
 from .office import Office
 from .uow import UnitOfWork
 
@@ -218,13 +218,14 @@ def _check_pin(uow: UnitOfWork, login: str, pin: str) -> tuple[Operator, str | N
 def session(office: Office, token: str) -> StaffSession:
     """The session of a token handed out at login (``talon ... --session``), or Forbidden."""
     with office.db.read() as s:
-        op, row = staff_session(s, Actor(Role.OPERATOR, token=token), office.clock.now())
+        row = staff_row(s, office, Actor(Role.OPERATOR, token=token), office.clock.now())
         shift = s.get(OperatorShift, row.shift_id) if row.shift_id else None
         if shift is not None and shift.logged_out_at is not None:
             raise Forbidden("Смена этого сеанса закрыта: войдите снова по PIN")
         info = shift_info(s, office, shift) if shift else None
-        return StaffSession(Actor(Role(op.role), op.login, info.window if info else None, token), op.full_name,
-                            as_utc(row.expires_at), info)
+        expires = s.get(StaffSessionRow, row.session_id).expires_at
+        return StaffSession(Actor(Role(row.role), row.login, info.window if info else None, token), row.full_name,
+                            as_utc(expires), info)
 
 
 def end_session(office: Office, actor: Actor) -> None:
@@ -238,7 +239,7 @@ def logout(office: Office, actor: Actor, *, force: bool = False) -> None:
     """Close the actor's window. With a visitor still at it, refuse unless ``force``: then a visitor
     being served is finished and a called one goes back to the queue at their place."""
     with UnitOfWork(office, actor, "logout") as uow:
-        shift = uow.acting.shift
+        shift = uow.shift()
         current = uow.s.exec(select(Ticket).where(Ticket.window_id == shift.window_id, Ticket.day == uow.today,
                                                   Ticket.status.in_(AT_WINDOW))).first()
         if current is not None:
@@ -258,7 +259,7 @@ def logout(office: Office, actor: Actor, *, force: bool = False) -> None:
 def pause(office: Office, actor: Actor, reason: str) -> ShiftInfo:
     reason = (reason or "").strip() or "перерыв"
     with UnitOfWork(office, actor, "pause") as uow:
-        shift = uow.acting.shift
+        shift = uow.shift()
         if shift.paused_at is not None:
             raise DomainError("Окно уже на перерыве")
         busy = uow.s.exec(select(Ticket.code).where(Ticket.window_id == shift.window_id, Ticket.day == uow.today,
@@ -272,7 +273,7 @@ def pause(office: Office, actor: Actor, reason: str) -> ShiftInfo:
 
 def resume(office: Office, actor: Actor) -> ShiftInfo:
     with UnitOfWork(office, actor, "resume") as uow:
-        shift = uow.acting.shift
+        shift = uow.shift()
         if shift.paused_at is None:
             raise DomainError("Окно не на перерыве")
         _end_pause(uow.s, shift, uow.now)

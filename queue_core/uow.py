@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 from .authority import Acting, resolve
 from .clock import local_day
 from .domain import Actor, DomainError, EventKind, NotFound, TicketStatus, next_status
-from .models import Ticket, TicketEvent
+from .models import OperatorShift, Ticket, TicketEvent
+from .prepared import driver_cursor
 from .office import Office
 
 _CODE_RE = re.compile(r"^\s*([^\W\d_]{1,2})\s*-?\s*(\d{1,4})\s*$")
@@ -50,10 +51,8 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
             db.lock_office(self.s, self.office.id)
             self.now = self.office.of_record(db.server_now(self.s))
             self.today = local_day(self.now, self.office.tz)
-            cat = self.office.catalog
-            self.acting = Acting(self.actor) if self.verb is None else resolve(self.s, self.actor, self.verb, self.now,
-                                  {w.id: w.role for w in cat.windows.values()},
-                                  {w.id: w.number for w in cat.windows.values()})
+            self.acting = (Acting(self.actor) if self.verb is None
+                           else resolve(self.s, self.office, self.actor, self.verb, self.now))
         except BaseException as e:
             self._tx.__exit__(type(e), e, e.__traceback__)
             raise
@@ -62,6 +61,10 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> bool | None:
         return self._tx.__exit__(kind, exc, tb)
+
+    def shift(self) -> OperatorShift:
+        """The acting staff's shift, as a row this transaction may change."""
+        return self.s.get(OperatorShift, self.acting.shift_id)
 
     # --- tickets ------------------------------------------------------------------------------
     def ticket(self, ref: str | int) -> Ticket:
@@ -76,9 +79,11 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     def event(self, ticket_id: int, kind: EventKind, *, at: datetime | None = None,
               ids: dict[str, int | None] | None = None, **data: object) -> None:
         """Append one event to the office's log: at the instant of record, by the acting staff."""
-        row = {"ticket_id": ticket_id, "kind": str(kind), "at": at or self.now, "office_id": self.office.id,
-               **(ids if ids is not None else self.acting.ids), "data": data}
-        self.s.execute(sa.insert(_EVENTS), row)
+        who = ids if ids is not None else self.acting.ids
+        append = self.office.statements.get("event", _event_insert)
+        append.run(driver_cursor(self.s), ticket_id=ticket_id, kind=str(kind), at=at or self.now,
+                   office_id=self.office.id, window_id=who.get("window_id"), operator_id=who.get("operator_id"),
+                   data=data)
 
     def at_window(self, ref: str | int, kind: EventKind) -> Ticket:
         """The ticket at the acting window, if ``kind`` may happen to it now."""
@@ -90,6 +95,11 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
         if ticket.window_id != self.acting.window_id:
             raise DomainError(f"Талон {ticket.code} вызван не в это окно")
         return ticket
+
+
+def _event_insert() -> sa.Insert:
+    return sa.insert(_EVENTS).values({c: sa.bindparam(c, type_=_EVENTS.c[c].type) for c in (
+        "ticket_id", "kind", "at", "office_id", "window_id", "operator_id", "data")})
 
 
 def find_ticket(s: Session, office: Office, ref: str | int, today: date) -> Ticket:

@@ -16,6 +16,7 @@ from .domain import TicketInfo, TicketStatus, WaitEstimate
 from .models import Category, Operator, OperatorShift, Ticket
 from .office import Office
 from .policy import ORDER, sort_value
+from .prepared import driver_cursor
 
 S = TicketStatus
 NOT_YET = 2**31 - 1  # the id of a ticket not issued yet: after every ticket of the same instant
@@ -45,17 +46,18 @@ def sql_before(columns: dict[str, ColumnElement], values: dict[str, object]) -> 
     return expr
 
 
-def people_ahead_query(office: Office, service_id: int, cat: CategoryRow, order_at: datetime,
-                       ticket_id: int | None, day: date) -> sa.Select:
-    """Waiting tickets of the service that the §4 order puts before this one (one COUNT)."""
+def people_ahead_query(office: Office, service_id: int, cat: CategoryRow) -> sa.Select:
+    """Waiting tickets of the service that the §4 order puts before a ticket of category ``cat``
+    (one COUNT); binds ``day``, ``order_at`` and ``ticket_id``."""
     before = sql_before(
         {"out_of_turn": Category.out_of_turn, "priority": Category.priority, "queued_at": Ticket.order_at,
          "id": Ticket.id},
-        {"out_of_turn": cat.out_of_turn, "priority": cat.priority, "queued_at": order_at,
-         "id": ticket_id or NOT_YET})
+        {"out_of_turn": cat.out_of_turn, "priority": cat.priority,
+         "queued_at": sa.bindparam("order_at", type_=Ticket.__table__.c.order_at.type),
+         "id": sa.bindparam("ticket_id", type_=sa.Integer)})
     return (select(sa.func.count()).select_from(Ticket).join(Category, Category.id == Ticket.category_id)
-            .where(Ticket.office_id == office.id, Ticket.status == S.WAITING, Ticket.day == day,
-                   Ticket.service_id == service_id, before))
+            .where(Ticket.office_id == office.id, Ticket.status == S.WAITING,
+                   Ticket.day == sa.bindparam("day", type_=sa.Date), Ticket.service_id == service_id, before))
 
 
 def open_windows_query(office: Office, service_id: int) -> sa.Select:
@@ -63,15 +65,18 @@ def open_windows_query(office: Office, service_id: int) -> sa.Select:
     slug = office.catalog.service_by_id[service_id].slug
     serving = [w.id for w in office.catalog.windows.values() if w.weights.get(slug, 0) > 0]
     return select(sa.func.count()).select_from(OperatorShift).where(
-        OperatorShift.window_id.in_(serving), OperatorShift.logged_out_at.is_(None),
+        sa.or_(sa.false(), *(OperatorShift.window_id == w for w in serving)), OperatorShift.logged_out_at.is_(None),
         OperatorShift.paused_at.is_(None))
 
 
 def estimate(s: Session, office: Office, service_id: int, cat: CategoryRow, order_at: datetime,
              ticket_id: int | None, day: date, mean_min: float | None = None) -> WaitEstimate:
     """Minutes ≈ people ahead × mean service time ÷ open windows serving the service (at least 1)."""
-    ahead_q = people_ahead_query(office, service_id, cat, order_at, ticket_id, day).scalar_subquery()
-    ahead, open_windows = s.execute(select(ahead_q, open_windows_query(office, service_id).scalar_subquery())).one()
+    ahead_sql = office.statements.get(("ahead", service_id, cat.id), lambda: select(
+        people_ahead_query(office, service_id, cat).scalar_subquery(),
+        open_windows_query(office, service_id).scalar_subquery()))
+    cur = ahead_sql.run(driver_cursor(s), day=day, order_at=order_at, ticket_id=ticket_id or NOT_YET)
+    ahead, open_windows = cur.fetchone()
     mean = mean_min if mean_min is not None else mean_service_min(s, office, service_id)
     return WaitEstimate(int(ahead), math.ceil(int(ahead) * mean / max(1, int(open_windows or 0))))
 

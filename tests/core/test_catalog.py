@@ -10,7 +10,7 @@ from tests.conftest import example_config_data, make_config
 from queue_core import open_service
 from queue_core.config import parse_config
 from queue_core.db import HEAD_REVISION, Database
-from queue_core.domain import BadArgument, StorageError
+from queue_core.domain import Actor, BadArgument, StorageError
 
 
 def counts(svc) -> dict[str, int]:  # noqa: ANN001
@@ -40,7 +40,7 @@ def test_syncing_twice_changes_nothing_and_a_config_change_is_applied(tmp_path, 
         active = s.execute(sa.text("SELECT slug, active FROM service ORDER BY slug")).all()
     assert ("b2b-billing", False) in [(a, bool(b)) for a, b in active]  # kept for history, not offered
     with pytest.raises(BadArgument, match="Неизвестная услуга"):
-        third.issue_ticket("b2b-billing", channel="api")
+        third.issue_ticket("b2b-billing", actor=Actor.api("api"))
     for svc in (first, second, third):
         svc.db.dispose()
 

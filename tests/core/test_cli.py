@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import ROOT, write_config_file
 
 from queue_core import load_config, open_service
+from queue_core.domain import Actor
 
 BASE = (ROOT / "config.toml").read_text(encoding="utf-8")
 
@@ -109,7 +110,7 @@ def test_the_svo_scenario_through_the_cli(tmp_path: Path, db_url: str) -> None:
     assert talon(cfg, "ticket", "issue", "--service", "payments").returncode == 0
     svc = open_service(load_config(cfg))  # nine more regular visitors, quicker than nine processes
     for _ in range(9):
-        svc.issue_ticket("payments", channel="api")
+        svc.issue_ticket("payments", actor=Actor.api("api"))
     svc.db.dispose()
     r = talon(cfg, "ticket", "issue", "--service", "payments", "--category", "svo", "--json")
     svo = json.loads(r.stdout)

@@ -19,10 +19,11 @@ from tests.conftest import make_config, staff
 from queue_core import SystemClock, open_service
 from queue_core.config import ConfigError, parse_config
 from queue_core.db import OFFICE_LOCK_BASE
-from queue_core.domain import ClockSkew, TicketStatus
+from queue_core.domain import Actor, ClockSkew, TicketStatus
 from queue_core.reports import compute_report
 
 DAY = 86_400
+API = Actor.api("api")
 
 
 class Skewable:
@@ -83,30 +84,30 @@ def test_a_process_whose_clock_is_twenty_minutes_slow_refuses_to_start_and_says_
 
 
 def test_a_client_one_day_ahead_is_refused_and_todays_waiting_tickets_stay_waiting(config, real_office) -> None:  # noqa: ANN001
-    staff(real_office, 1)
-    regular = real_office.issue_ticket("payments", channel="api")
-    svo = real_office.issue_ticket("payments", "svo", channel="api")
+    a = staff(real_office, 1)
+    regular = real_office.issue_ticket("payments", actor=API)
+    svo = real_office.issue_ticket("payments", "svo", actor=API)
     before = events(real_office)
     ahead, source = client(config)  # its clock was right at start, then jumped a day ahead
     source.offset_s = DAY
-    for act in (lambda: ahead.issue_ticket("payments", channel="api"),
-                lambda: ahead.issue_ticket("recalc", "svo", channel="informator", window=1, login="op1"),
-                lambda: ahead.call_next(1, "op1"),
-                lambda: ahead.cancel(regular.id, "проверка")):
+    for act in (lambda: ahead.issue_ticket("payments", actor=API),
+                lambda: ahead.issue_ticket("recalc", "svo", actor=a[1]),
+                lambda: ahead.call_next(a[1]),
+                lambda: ahead.cancel(a[1], regular.id, "проверка")):
         with pytest.raises(ClockSkew, match="спешат относительно сервера на 24 ч"):
             act()
     assert [real_office.ticket(t.id).status for t in (regular, svo)] == [TicketStatus.WAITING] * 2
     assert events(real_office) == before  # no expiry, no event from tomorrow
-    assert real_office.call_next(1, "op1").ticket.id == svo.id
+    assert real_office.call_next(a[1]).ticket.id == svo.id
     ahead.db.dispose()
 
 
 def test_expiry_follows_the_database_date_even_for_a_client_allowed_a_day_of_skew(backend, config,  # noqa: ANN001
                                                                                    real_office) -> None:
     pg_only(backend)
-    waiting = real_office.issue_ticket("payments", "svo", channel="api")
+    waiting = real_office.issue_ticket("payments", "svo", actor=API)
     ahead, _ = client(config, DAY, clock_skew_max_s=2 * DAY)
-    ticket = ahead.issue_ticket("payments", channel="api")
+    ticket = ahead.issue_ticket("payments", actor=API)
     now = datetime.now(UTC)
     assert ticket.day == waiting.day  # the day of record, not the client's tomorrow
     assert abs(ticket.issued_at - now) < timedelta(minutes=1)
@@ -117,38 +118,38 @@ def test_expiry_follows_the_database_date_even_for_a_client_allowed_a_day_of_ske
 
 def test_a_kiosk_twenty_minutes_slow_cannot_get_ahead_of_older_tickets(backend, config, real_office) -> None:  # noqa: ANN001
     pg_only(backend)
-    staff(real_office, 1)
-    older = [real_office.issue_ticket("payments", channel="api") for _ in range(2)]
+    a = staff(real_office, 1)
+    older = [real_office.issue_ticket("payments", actor=API) for _ in range(2)]
     slow, source = client(config)
     source.offset_s = -1200
     with pytest.raises(ClockSkew, match="отстают от сервера на 20 мин"):
-        slow.issue_ticket("payments", channel="api")
+        slow.issue_ticket("payments", actor=API)
     lenient, _ = client(config, -1200, clock_skew_max_s=3600)  # even when allowed to write, it keeps its place
-    late = lenient.issue_ticket("payments", channel="api")
+    late = lenient.issue_ticket("payments", actor=API)
     assert late.issued_at > max(t.issued_at for t in older)
     called = []
     for _ in range(3):
-        call = real_office.call_next(1, "op1")
+        call = real_office.call_next(a[1])
         called.append(call.ticket.id)
-        real_office.finish(call.ticket.id, 1, "op1")
+        real_office.finish(a[1], call.ticket.id)
     assert called == [*(t.id for t in older), late.id]
     slow.db.dispose()
     lenient.db.dispose()
 
 
 def test_no_negative_wait_walk_or_service_after_skewed_windows_tried_to_act(config, real_office) -> None:  # noqa: ANN001
-    staff(real_office, 1)
-    tickets = [real_office.issue_ticket("payments", channel="api") for _ in range(3)]
+    a = staff(real_office, 1)
+    tickets = [real_office.issue_ticket("payments", actor=API) for _ in range(3)]
     window, source = client(config)  # window 1's terminal, 40 minutes slow once it runs
     source.offset_s = -2400
-    first = real_office.call_next(1, "op1").ticket
-    for act in (lambda: window.start(first.id, 1, "op1"), lambda: window.finish(first.id, 1, "op1"),
-                lambda: window.call_next(1, "op1"), lambda: window.recall(first.id, 1, "op1")):
+    first = real_office.call_next(a[1]).ticket
+    for act in (lambda: window.start(a[1], first.id), lambda: window.finish(a[1], first.id),
+                lambda: window.call_next(a[1]), lambda: window.recall(a[1], first.id)):
         with pytest.raises(ClockSkew, match="отстают от сервера на 40 мин"):
             act()
-    real_office.finish(first.id, 1, "op1")
+    real_office.finish(a[1], first.id)
     for _ in tickets[1:]:
-        real_office.finish(real_office.call_next(1, "op1").ticket.id, 1, "op1")
+        real_office.finish(a[1], real_office.call_next(a[1]).ticket.id)
     report = compute_report(real_office, tickets[0].day.isoformat(), rollup=False)
     m = report.total
     assert m.served == 3
@@ -170,15 +171,15 @@ def test_instants_of_one_office_follow_the_order_its_lock_is_taken(backend, conf
     holder = threading.Thread(target=hold_the_office_lock)
     holder.start()
     time.sleep(0.2)
-    ticket = real_office.issue_ticket("payments", channel="api")  # waits for the lock, then reads the time
+    ticket = real_office.issue_ticket("payments", actor=API)  # waits for the lock, then reads the time
     holder.join()
     assert ticket.issued_at >= released["at"]
 
 
 def test_a_client_a_day_ahead_cannot_close_today_for_reports(config, real_office) -> None:  # noqa: ANN001
-    staff(real_office, 1)
-    ticket = real_office.issue_ticket("payments", channel="api")
-    real_office.finish(real_office.call_next(1, "op1").ticket.id, 1, "op1")  # nothing open: today looks over
+    a = staff(real_office, 1)
+    ticket = real_office.issue_ticket("payments", actor=API)
+    real_office.finish(a[1], real_office.call_next(a[1]).ticket.id)  # nothing open: today looks over
     ahead, source = client(config)
     source.offset_s = DAY
     with pytest.raises(ClockSkew):

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import write_config_file
+from tests.conftest import admin, write_config_file
 
 from queue_core import load_config, open_service
+from queue_core.domain import Actor
 
 WORKER = Path(__file__).with_name("queue_worker.py")
 pytestmark = pytest.mark.slow
@@ -49,10 +50,11 @@ def test_four_kiosk_processes_issue_a_thousand_distinct_numbers(office) -> None:
 
 def _staff_windows(svc) -> list[list[str]]:  # noqa: ANN001
     jobs = []
+    boss = admin(svc)
     for w in (1, 2, 3, 4):
-        svc.add_operator(f"op{w}", f"Оператор {w}", "operator", "1234")
-        svc.login(w, f"op{w}", "1234")
-        jobs.append(["drain", str(w), f"op{w}"])
+        svc.add_operator(boss, f"op{w}", f"Оператор {w}", "operator", "1234")
+        session = svc.login(w, f"op{w}", "1234")
+        jobs.append(["drain", str(w), f"op{w}", session.token])
     return jobs
 
 
@@ -61,7 +63,7 @@ def _fill(svc, n: int, svo_share: float = 0.0, seed: int = 1) -> list[int]:  # n
     ids = []
     for _ in range(n):
         cat = "svo" if rnd.random() < svo_share else "regular"
-        ids.append(svc.issue_ticket(rnd.choice(["payments", "recalc", "contracts"]), cat, channel="api").id)
+        ids.append(svc.issue_ticket(rnd.choice(["payments", "recalc", "contracts"]), cat, actor=Actor.api("api")).id)
     return ids
 
 

@@ -18,7 +18,7 @@ from queue_core.domain import Actor
 from queue_core.models import Category, Ticket
 from queue_core.policy import Candidate, Policy, WindowContext, choose_next
 from queue_core.views import sql_before
-from tests.conftest import MONDAY_9
+from tests.conftest import MONDAY_9, staff
 
 SERVICES = ("payments", "recalc", "contracts")
 CATEGORIES = ("regular", "disabled", "svo")
@@ -96,3 +96,17 @@ def test_the_estimate_of_a_ticket_not_yet_issued_counts_everyone_of_its_class_an
     service.issue_ticket("payments", "svo", actor=API)
     assert service.estimate_wait("payments").people_ahead == 4
     assert service.estimate_wait("payments", "svo").people_ahead == 1
+
+
+def test_the_hot_path_stores_instants_exactly_as_the_orm_does(service, clock) -> None:  # noqa: ANN001
+    """SQL compares stored instants as they are (SQLite: as text), so a ticket's ``issued_at`` written by
+    the prepared insert must read back byte for byte like an instant the ORM wrote at the same moment."""
+    a = staff(service, 1)  # the shift's logged_in_at: written through the ORM at this instant
+    tid = service.issue_ticket("payments", actor=API).id
+    with service.db.read() as s:
+        issued, queued, event_at = s.execute(sa.text(
+            "SELECT t.issued_at, t.order_at, e.at FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id "
+            "WHERE t.id = :t"), {"t": tid}).one()
+        shift_at = s.execute(sa.text("SELECT logged_in_at FROM operator_shift")).scalar()
+    assert issued == queued == event_at == shift_at
+    assert a[1].window == 1

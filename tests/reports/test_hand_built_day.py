@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from queue_core import FixedClock, open_service
+from queue_core.domain import Actor
 from queue_core.reports import compute_report
 from tests.conftest import MONDAY_9, OMSK, PG_URL, PgSchema, _backends, make_config, staff
 
@@ -27,23 +28,23 @@ def build_day(svc, clock) -> None:  # noqa: ANN001
     a declined СВО claim, a direct СВО service at the desk, an implicit start, a wait exactly at
     target, two cancellations (one within, one past its target) and an expiry."""
     at(clock, "07:55:00")
-    staff(svc, 0, 1, 4, 5)
+    a = staff(svc, 0, 1, 4, 5)
+    by_channel = {"kiosk": Actor.kiosk(), "api": Actor.api("api"), "informator": a[0]}
 
     def issue(t, service, category="regular", channel="kiosk", code=None):  # noqa: ANN001, ANN202
         at(clock, t)
-        kw = dict(window=0, login="info") if channel == "informator" else {}
-        ticket = svc.issue_ticket(service, category, channel=channel, **kw)
+        ticket = svc.issue_ticket(service, category, actor=by_channel[channel])
         assert code is None or ticket.code == code
         return ticket.code
 
     def call(t, window, code):  # noqa: ANN001, ANN202
         at(clock, t)
-        got = svc.call_next(window, f"op{window}")
+        got = svc.call_next(a[window])
         assert got is not None and got.ticket.code == code, (t, window, got and got.ticket.code)
 
     def do(t, verb, code, window, **kw):  # noqa: ANN001, ANN202
         at(clock, t)
-        return getattr(svc, verb)(code, window, "info" if window == 0 else f"op{window}", **kw)
+        return getattr(svc, verb)(a[window], code, **kw)
 
     issue("08:00:00", "payments", code="А-001")
     issue("08:01:00", "payments", code="А-002")
@@ -70,7 +71,7 @@ def build_day(svc, clock) -> None:  # noqa: ANN001
     do("08:29:00", "start", "В-001", 4)
     do("08:31:00", "postpone", "В-001", 4, minutes=10)
     at(clock, "08:35:00")
-    svc.return_ticket("В-001", 0, "info")                       # back early, at the desk
+    svc.return_ticket(a[0], "В-001")                            # back early, at the desk
     call("08:36:00", 4, "В-001")
     do("08:36:20", "start", "В-001", 4)
     do("08:46:20", "finish", "В-001", 4, rating=5)
@@ -87,16 +88,16 @@ def build_day(svc, clock) -> None:  # noqa: ANN001
     issue("08:50:00", "payments", code="А-005")
     issue("08:52:00", "recalc", code="Б-002")
     at(clock, "08:55:00")
-    svc.cancel("Б-002", "передумал")                            # left after 3 min: outside the denominator
+    svc.cancel(a[0], "Б-002", "передумал")                      # left after 3 min: outside the denominator
     issue("09:00:00", "b2b-contracts", "svo", channel="informator", code="Г-001")
     call("09:00:30", 5, "Г-001")
     do("09:01:00", "start", "Г-001", 5)
     do("09:11:00", "finish", "Г-001", 5, rating=5)
     at(clock, "09:02:00")
-    assert svc.serve_direct("recalc", "svo", 0, "info").ticket.code == "Б-003"
+    assert svc.serve_direct(a[0], "recalc", "svo").ticket.code == "Б-003"
     do("09:07:00", "finish", "Б-003", 0, rating=4)
     at(clock, "09:05:00")
-    svc.cancel("А-005", "ушёл")                                 # left after 15 min > 10: a miss
+    svc.cancel(a[0], "А-005", "ушёл")                           # left after 15 min > 10: a miss
     issue("09:10:00", "payments", code="А-006")
     call("09:12:00", 1, "А-006")
     do("09:12:30", "start", "А-006", 1)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlmodel import select
 
-from queue_core.domain import EventKind
+from queue_core.domain import Actor, EventKind
 from queue_core.models import Ticket, TicketEvent
 from queue_core.reports import Period, PeriodError, compute_report, parse_period
 from queue_core.reports.text import render_table
@@ -31,9 +31,9 @@ def test_periods_are_read_as_a_person_writes_them() -> None:
 def test_a_ticket_counts_for_the_office_local_day_at_the_omsk_midnight(service, clock) -> None:  # noqa: ANN001
     # 23:50 Monday and 00:10 Tuesday in Omsk are both Monday in UTC (17:50 and 18:10).
     clock.set(local(date(2025, 10, 6), "23:50"))
-    late = service.issue_ticket("payments", channel="api")
+    late = service.issue_ticket("payments", actor=Actor.api("api"))
     clock.set(local(date(2025, 10, 7), "00:10"))
-    early = service.issue_ticket("recalc", channel="api")
+    early = service.issue_ticket("recalc", actor=Actor.api("api"))
     assert late.issued_at.date() == early.issued_at.date() == date(2025, 10, 6)
     monday = compute_report(service, "2025-10-06", by=["hour", "service"], audit=False)
     tuesday = compute_report(service, "2025-10-07", by=["hour", "service"], audit=False)
@@ -48,7 +48,7 @@ def test_a_quarter_spans_its_three_months_and_nothing_else(service, clock) -> No
                  (date(2026, 1, 5), 4)):
         clock.set(local(d, "10:00"))
         for _ in range(n):
-            service.issue_ticket("payments", channel="api")
+            service.issue_ticket("payments", actor=Actor.api("api"))
     q4 = compute_report(service, "2025Q4", by=["day"], audit=False)
     assert q4.total.issued == 6
     assert {g.key: g.metrics.issued for g in q4.groups["day"]} == {"2025-10-06": 2, "2025-11-03": 3, "2025-12-31": 1}
@@ -93,12 +93,12 @@ def test_the_audit_finds_a_call_that_skipped_a_waiting_svo_visitor(service, cloc
 
 
 def test_a_call_by_code_is_counted_apart_with_its_reason(service, clock) -> None:  # noqa: ANN001
-    staff(service, 1)
+    a = staff(service, 1)
     service.issue_ticket("payments")                                   # А-001
     clock.advance(60)
     service.issue_ticket("payments")                                   # А-002
     clock.advance(60)
-    service.call_ticket("А-002", 1, "op1", "вернулся с документом")
+    service.call_ticket(a[1], "А-002", "вернулся с документом")
     audit = compute_report(service, "2025-10-06").priority_audit
     assert audit.ok  # a call by code is no policy deviation…
     assert audit.exempt["by_code"] == {"calls": 1, "deviations": 1,

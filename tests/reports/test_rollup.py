@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from queue_core.db import Database
+from queue_core.domain import Actor, DomainError
 from queue_core.models import AuditDay, Ticket, TicketFact
 from queue_core.reports import compute_report
 from queue_core.reports.model import GROUPINGS
@@ -109,18 +110,18 @@ def test_a_rich_day_reads_the_same_from_its_rolled_up_rows_as_live(service, cloc
 
 # --- 2 ------------------------------------------------------------------------------------------
 def test_a_past_day_with_open_tickets_stays_live_until_they_expire(service, clock) -> None:  # noqa: ANN001
-    staff(service, 1)
+    a = staff(service, 1)
     service.issue_ticket("payments")                            # А-001: served
     clock.advance(60)
     service.issue_ticket("payments")                            # А-002: left waiting
     clock.advance(60)
     service.issue_ticket("recalc", "svo")                       # Б-001: left waiting
     clock.advance(60)
-    assert service.call_next(1, "op1").ticket.code == "Б-001"   # out of turn…
-    service.postpone("Б-001", 1, "op1", minutes=10)             # …and put aside: postponed overnight
-    assert service.call_next(1, "op1").ticket.code == "А-001"
+    assert service.call_next(a[1]).ticket.code == "Б-001"       # out of turn…
+    service.postpone(a[1], "Б-001", minutes=10)                 # …and put aside: postponed overnight
+    assert service.call_next(a[1]).ticket.code == "А-001"
     clock.advance(120)
-    service.finish("А-001", 1, "op1", rating=5)
+    service.finish(a[1], "А-001", rating=5)
 
     clock.set(local(TUESDAY, "08:30"))                          # nothing has touched Tuesday's queue yet
     before = compute_report(service, MONDAY.isoformat(), by=["service", "day"])
@@ -146,11 +147,11 @@ def test_a_past_day_with_open_tickets_stays_live_until_they_expire(service, cloc
 
 # --- 3 ------------------------------------------------------------------------------------------
 def test_today_is_never_rolled_up_even_when_every_ticket_is_finished(service, clock) -> None:  # noqa: ANN001
-    staff(service, 1)
+    a = staff(service, 1)
     service.issue_ticket("payments")
-    service.call_next(1, "op1")
+    service.call_next(a[1])
     clock.advance(300)
-    service.finish("А-001", 1, "op1", rating=4)
+    service.finish(a[1], "А-001", rating=4)
 
     today = compute_report(service, MONDAY.isoformat(), by=["service"])
     assert today.total.issued == 1 and today.total.served == 1 and today.total.rating_count == 1
@@ -172,16 +173,22 @@ def test_today_is_never_rolled_up_even_when_every_ticket_is_finished(service, cl
 
 
 def test_a_rating_given_after_the_day_was_rolled_up_reaches_the_report(service, clock) -> None:  # noqa: ANN001
-    staff(service, 1)
+    a = staff(service, 1)
     ticket = service.issue_ticket("payments")
-    service.call_next(1, "op1")
+    service.call_next(a[1])
     clock.advance(300)
-    service.finish(ticket.code, 1, "op1")
-    clock.set(local(TUESDAY, "09:00"))
+    service.finish(a[1], ticket.code)
+    clock.set(local(TUESDAY, "09:00"))  # a report from a clock a day ahead rolls Monday up
     before = compute_report(service, MONDAY.isoformat())
     assert before.total.rating_count == 0 and fact_count(service, MONDAY) == 1  # Monday is rolled up
+    visitor = Actor.visitor(ticket.id)
+    with pytest.raises(DomainError, match="закрыт"):
+        service.rate(visitor, ticket.id, 5)  # on Tuesday Monday's visit may no longer be rated
 
-    service.rate(ticket.id, 5)  # the visitor rates Monday's visit on Tuesday (by the ticket's id)
+    clock.set(local(MONDAY, "09:10"))  # the day of record is still Monday
+    service.rate(visitor, ticket.id, 5)  # the visitor rates after the day was rolled up (by the ticket's id)
+    assert MONDAY not in rolled_days(service)  # invalidated in the same transaction
+    clock.set(local(TUESDAY, "09:00"))
     after = compute_report(service, MONDAY.isoformat())
     assert after.total.rating_count == 1 and after.total.rating_mean == 5.0
     assert as_json(after) == as_json(compute_report(service, MONDAY.isoformat(), rollup=False))
@@ -190,11 +197,11 @@ def test_a_rating_given_after_the_day_was_rolled_up_reaches_the_report(service, 
 def test_a_report_that_may_not_write_its_rollups_computes_live(service, clock, monkeypatch, caplog) -> None:  # noqa: ANN001
     import queue_core.reports.compute as compute
 
-    staff(service, 1)
+    a = staff(service, 1)
     ticket = service.issue_ticket("payments")
-    service.call_next(1, "op1")
+    service.call_next(a[1])
     clock.advance(300)
-    service.finish(ticket.code, 1, "op1", rating=5)
+    service.finish(a[1], ticket.code, rating=5)
     clock.set(local(TUESDAY, "09:00"))
 
     def denied(*_a, **_k):  # noqa: ANN002, ANN003, ANN202 - as PostgreSQL answers a read-only user
@@ -211,17 +218,18 @@ def test_a_report_that_may_not_write_its_rollups_computes_live(service, clock, m
 def _three_days(svc, clock) -> dict[date, int]:  # noqa: ANN001
     """Mon–Wed with 3, 1 and 2 tickets, one served each day (the rest expire), now Thursday 09:00 after an
     issue that expired Wednesday's; returns the tickets of each day."""
-    staff(svc, 1)
+    a = staff(svc, 1)
     days = {}
     for i, n in enumerate((3, 1, 2)):
         d = MONDAY + timedelta(days=i)
         clock.set(local(d, "09:00"))
+        a[1] = svc.login(1, "op1", "1234").actor  # the PIN again each morning (a session lasts 12 h)
         for k in range(n):
             svc.issue_ticket("payments" if k % 2 == 0 else "recalc")
             clock.advance(30)
-        got = svc.call_next(1, "op1")
+        got = svc.call_next(a[1])
         clock.advance(200)
-        svc.finish(got.ticket.code, 1, "op1")
+        svc.finish(a[1], got.ticket.code)
         days[d] = n
     clock.set(local(MONDAY + timedelta(days=3), "09:00"))
     svc.issue_ticket("payments")
@@ -283,13 +291,13 @@ def test_two_connections_rolling_up_at_once_write_each_day_once(service, clock) 
 
 # --- 5 ------------------------------------------------------------------------------------------
 def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None:  # noqa: ANN001
-    staff(service, 1)
+    a = staff(service, 1)
     planted_at = skip_a_waiting_svo_visitor(service, clock)            # 09:02: window 1 skips А-002 (СВО)
     clock.advance(60)
-    service.finish("А-001", 1, "op1")
-    assert service.call_next(1, "op1").ticket.code == "А-002"
+    service.finish(a[1], "А-001")
+    assert service.call_next(a[1]).ticket.code == "А-002"
     clock.advance(120)
-    service.finish("А-002", 1, "op1")
+    service.finish(a[1], "А-002")
 
     # Tuesday: the same planted call again, on a day that is still today (live).
     clock.set(local(TUESDAY, "09:00"))
@@ -324,22 +332,23 @@ def test_the_audit_of_a_rolled_up_day_keeps_its_findings(service, clock) -> None
 def test_a_day_left_open_before_a_rolled_up_day_is_counted_once(service, clock) -> None:  # noqa: ANN001
     """Monday ends with a visitor still called at window 1 (called tickets are never expired): Monday
     stays live for good, while Tuesday after it is rolled up. Neither may be counted twice."""
-    staff(service, 1)
+    a = staff(service, 1)
     service.issue_ticket("payments")                                   # Monday А-001
     clock.advance(60)
     service.issue_ticket("payments")                                   # Monday А-002
-    service.call_next(1, "op1")
+    service.call_next(a[1])
     clock.advance(60)
-    service.finish("А-001", 1, "op1", rating=5)
-    service.call_next(1, "op1")                                        # А-002 stays called overnight
+    service.finish(a[1], "А-001", rating=5)
+    service.call_next(a[1])                                            # А-002 stays called overnight
 
     clock.set(local(TUESDAY, "09:00"))
+    a[1] = service.login(1, "op1", "1234").actor                      # Monday's session has expired (12 h)
     skip_a_waiting_svo_visitor(service, clock)                         # Tuesday А-001 called before А-002 (СВО)
     clock.advance(60)
-    service.finish("А-001", 1, "op1", rating=3)
-    service.call_next(1, "op1")
+    service.finish(a[1], "А-001", rating=3)
+    service.call_next(a[1])
     clock.advance(60)
-    service.finish("А-002", 1, "op1", rating=4)
+    service.finish(a[1], "А-002", rating=4)
 
     clock.set(local(TUESDAY + timedelta(days=1), "09:00"))
     service.issue_ticket("recalc")                                     # Wednesday: expires nothing

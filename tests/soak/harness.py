@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from tests.conftest import MONDAY_9, PG_URL, PgSchema, write_config_file
+from tests.conftest import MONDAY_9, PG_URL, PgSchema, admin, write_config_file
 
 from queue_core import load_config, open_service
 
@@ -53,9 +53,10 @@ class Soak:
         self.logs = self.tmp / "logs"
         self.logs.mkdir()
         svc = open_service(load_config(self.cfg), auto_upgrade=True)
+        boss = admin(svc)
         for w in self.windows:
             login = "info" if w == 0 else f"op{w}"
-            svc.add_operator(login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
+            svc.add_operator(boss, login, f"Оператор {w}", "informator" if w == 0 else "operator", "1234")
         svc.db.dispose()
         self.services = sorted({s for w in self.windows for s in SERVICES.get(w, SERVICES[1])})
 

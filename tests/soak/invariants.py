@@ -13,21 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+# The ticket's life is one table, shared by the service layer, the report's audit and this replay:
+# (status before, event) -> status after; a pair not in it is an illegal transition.
+from queue_core.domain import ISSUED_STATUS, TRANSITIONS, EventKind
 
-# The status each event leaves a ticket in, and the statuses it may come from (None: no change).
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "called": (("waiting", "postponed"), "called"),
-    "recalled": (("called",), "called"),
-    "started": (("called",), "serving"),
-    "finished": (("serving",), "done"),
-    "no_show": (("called",), "no_show"),
-    "redirected": (("called", "serving"), "waiting"),
-    "postponed": (("called", "serving"), "postponed"),
-    "returned": (("postponed", "called"), "waiting"),  # called: the window was closed with force
-    "cancelled": (("waiting", "postponed"), "cancelled"),
-    "expired": (("waiting", "postponed"), "expired"),
-    "category_declined": (("called", "serving"), "waiting"),
-}
+KINDS = {str(k) for k in EventKind}
 LOG_KIND = {"issue": "issued", "call": "called", "recall": ("recalled", "no_show"), "start": "started",
             "finish": "finished", "no_show": "no_show", "redirect": "redirected",
             "verify_category": "category_verified", "decline_category": "category_declined"}
@@ -79,19 +69,22 @@ def replay(c: sa.Connection) -> tuple[list[str], dict[str, int]]:
         if tid not in status:
             problems.append(f"event {eid} ({kind}) of a ticket {tid} that does not exist")
             continue
-        if kind == "issued":
+        if kind == EventKind.ISSUED:
             issued[tid] += 1
-            state[tid] = "waiting"
+            state[tid] = str(ISSUED_STATUS)
             continue
         if tid not in state:
             problems.append(f"event {eid} ({kind}) before the ticket {tid} was issued")
             continue
-        rule = TRANSITIONS.get(kind)
-        if rule is None:
+        if kind not in KINDS:
+            problems.append(f"ticket {tid}: unknown event kind {kind!r} (event {eid})")
             continue
-        sources, target = rule
-        if state[tid] not in sources:
+        target = TRANSITIONS.get((state[tid], EventKind(kind)))
+        if target is None:  # illegal here: report it, and follow the event's outcome when it has only one
             problems.append(f"ticket {tid}: {kind} (event {eid}) while {state[tid]}")
+            afters = {after for (_before, k), after in TRANSITIONS.items() if k == kind}
+            target = afters.pop() if len(afters) == 1 else state[tid]
+        target = str(target)
         if kind == "called":
             other = holder.get(wid)
             if other is not None and other != tid:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from queue_core import FixedClock, open_service
 from queue_core.domain import AuthError, DomainError
-from tests.conftest import MONDAY_9, OMSK, ROOT, make_config, write_config_file
+from tests.conftest import MONDAY_9, OMSK, ROOT, admin, make_config, staff, write_config_file
 from tests.soak.harness import LONG
 
 pytestmark = pytest.mark.soak
@@ -141,7 +141,8 @@ def office(tmp_path_factory):  # noqa: ANN001, ANN201
     tmp = tmp_path_factory.mktemp("codes")
     svc = open_service(make_config(tmp), FixedClock(MONDAY_9, OMSK), auto_upgrade=True)
     svc.issue_ticket("payments")
-    yield svc
+    desk = staff(svc, 0)[0]  # who cancels: the informator's session
+    yield svc, desk
     svc.db.dispose()
 
 
@@ -149,10 +150,11 @@ def office(tmp_path_factory):  # noqa: ANN001, ANN201
 @given(ref=st.one_of(st.text(max_size=12), st.from_regex(r"\s*[А-Яа-яA-Za-z]{0,3}\s*-?\s*\d{0,6}\s*", fullmatch=True),
                      st.integers(-(2**70), 2**70)))
 def test_malformed_ticket_codes_are_refused_in_russian(ref, office) -> None:  # noqa: ANN001
+    office, desk = office
     if names_the_only_ticket(ref):
         assert office.ticket(ref).code == "А-001"
         return
-    for lookup in (office.ticket, lambda r: office.cancel(r, "проверка")):
+    for lookup in (office.ticket, lambda r: office.cancel(desk, r, "проверка")):
         with pytest.raises(DomainError) as refused:
             lookup(ref)
         assert str(refused.value) and not str(refused.value).isascii(), refused.value  # a Russian sentence
@@ -171,7 +173,7 @@ def names_the_only_ticket(ref: str | int) -> bool:
 def test_pin_brute_force_from_two_terminals_hits_the_lockout(tmp_path: Path) -> None:
     clock = FixedClock(MONDAY_9, OMSK)
     svc = open_service(make_config(tmp_path), clock, auto_upgrade=True)
-    svc.add_operator("op1", "Оператор 1", "operator", "4821")
+    svc.add_operator(admin(svc), "op1", "Оператор 1", "operator", "4821")
     messages: list[str] = []
 
     def guess(pins: range) -> None:
@@ -192,5 +194,5 @@ def test_pin_brute_force_from_two_terminals_hits_the_lockout(tmp_path: Path) -> 
     with pytest.raises(AuthError, match="заблокирован"):
         svc.login(1, "op1", "4821")  # even the right PIN, while locked
     clock.advance(timedelta(minutes=5, seconds=1).total_seconds())
-    assert svc.login(1, "op1", "4821").operator == "op1"
+    assert svc.login(1, "op1", "4821").shift.operator == "op1"
     svc.db.dispose()

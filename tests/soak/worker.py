@@ -21,7 +21,7 @@ from pathlib import Path
 
 from queue_core import load_config, open_service
 from queue_core.clock import SimulatedClock, SystemClock
-from queue_core.domain import AT_WINDOW, DomainError, StorageError
+from queue_core.domain import AT_WINDOW, Actor, DomainError, StorageError
 
 
 class ShiftedClock(SimulatedClock):
@@ -39,6 +39,9 @@ class SkewedClock(SystemClock):
     def __init__(self, tz: str) -> None:
         super().__init__(tz, source=lambda: time.time() + self.offset_s)
         self.offset_s = 0.0
+
+
+CHANNEL_ACTORS = {"kiosk": Actor.kiosk(), "api": Actor.api("api")}  # the channel comes from who issues
 
 
 class Log:
@@ -106,8 +109,8 @@ class Worker:
         while time.time() < self.deadline:
             service = self.rnd.choice(services)
             category = self.rnd.choices(list(cats), weights=list(cats.values()))[0]
-            channel = self.spec.get("channel", "kiosk")
-            t = self.act("issue", lambda: self.svc.issue_ticket(service, category, channel=channel),
+            actor = CHANNEL_ACTORS[self.spec.get("channel", "kiosk")]
+            t = self.act("issue", lambda: self.svc.issue_ticket(service, category, actor=actor),
                          service=service, category=category)
             if t is not None and printers:
                 self.print_ticket(t, self.rnd.choice(printers))
@@ -141,9 +144,11 @@ class Worker:
 
     def run_window(self) -> None:
         self.window, self.login = self.spec["window"], self.spec["login"]
-        while self.act("login", lambda: self.svc.login(self.window, self.login, "1234")) is None:
+        # A restarted worker joins the shift it held at its window with a new session.
+        while (session := self.act("login", lambda: self.svc.login(self.window, self.login, "1234"))) is None:
             if time.time() >= self.deadline:
                 return  # never let in (a refused clock): nothing to serve
+        self.actor = session.actor
         p = self.spec["p"]
         ticket = self.current()
         while time.time() < self.deadline:
@@ -156,7 +161,7 @@ class Worker:
 
     def call(self):  # noqa: ANN201
         began = self.clock.now()
-        res = self.act("call", lambda: self.svc.call_next(self.window, self.login), window=self.window)
+        res = self.act("call", lambda: self.svc.call_next(self.actor), window=self.window)
         if res is None:  # StorageError: the call may have committed
             return self.current()
         if res is True:  # nobody eligible waits: say so, with the queue as it is now (an invariant checks it)
@@ -174,23 +179,23 @@ class Worker:
             return str(e)
 
     def serve(self, t, p: dict):  # noqa: ANN001, ANN201
-        w, login, r = self.window, self.login, self.rnd.random()
+        w, actor, r = self.window, self.actor, self.rnd.random()
         if t.category_claimed:
             verb = self.svc.decline_category if self.rnd.random() < 0.2 else self.svc.verify_category
-            res = self.act(verb.__name__, lambda: verb(t.id, w, login), window=w)
+            res = self.act(verb.__name__, lambda: verb(actor, t.id), window=w)
             return self.after(res, t)
         if t.status == "called" and r < p["recall"]:
-            return self.after(self.act("recall", lambda: self.svc.recall(t.id, w, login), window=w), t)
+            return self.after(self.act("recall", lambda: self.svc.recall(actor, t.id), window=w), t)
         if t.status == "called" and r < p["recall"] + p["no_show"]:
-            return self.after(self.act("no_show", lambda: self.svc.no_show(t.id, w, login), window=w), t)
+            return self.after(self.act("no_show", lambda: self.svc.no_show(actor, t.id), window=w), t)
         if p["recall"] + p["no_show"] <= r < p["recall"] + p["no_show"] + p["redirect"]:
             to = self.rnd.choice([s for s in self.spec["services"] if s != t.service])
-            res = self.act("redirect", lambda: self.svc.redirect(t.id, w, login, to), window=w, to=to)
+            res = self.act("redirect", lambda: self.svc.redirect(actor, t.id, to), window=w, to=to)
             return self.after(res, t)
         if t.status == "called" and self.rnd.random() < 0.5:
-            return self.after(self.act("start", lambda: self.svc.start(t.id, w, login), window=w), t)
+            return self.after(self.act("start", lambda: self.svc.start(actor, t.id), window=w), t)
         self.pause(self.spec.get("service_s", 0.0))
-        return self.after(self.act("finish", lambda: self.svc.finish(t.id, w, login), window=w), t)
+        return self.after(self.act("finish", lambda: self.svc.finish(actor, t.id), window=w), t)
 
     def after(self, res, t):  # noqa: ANN001, ANN201
         if res is None:  # StorageError: did it commit? Ask the database.
