@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -19,7 +19,6 @@ from sqlmodel import Session, select
 from .clock import as_utc
 from .domain import Actor, Forbidden, Role
 from .models import DeviceToken, Operator, OperatorShift, StaffSessionRow
-from .prepared import driver_cursor
 
 if TYPE_CHECKING:
     from .office import Office
@@ -109,20 +108,20 @@ def refuse(actor: Actor, verb: str, why: str = "") -> Forbidden:
     return Forbidden(f"{who.capitalize()}: нельзя {VERB_RU.get(verb, verb)}" + (f" — {why}" if why else ""))
 
 
-def resolve(s: Session, office: Office, actor: Actor, verb: str, now: datetime) -> Acting:
+def resolve(cursor: Any, office: Office, actor: Actor, verb: str, now: datetime) -> Acting:
     """Check that ``actor`` may do ``verb`` now and return who it is in the database."""
     devices, staff_need = RIGHTS[verb]
     if not actor.is_staff:
         if actor.role not in devices:
             raise refuse(actor, verb, "это делает сотрудник со своим PIN" if staff_need else "")
         if actor.token is not None:
-            _check_device_token(s, actor)
+            _check_device_token(cursor, office, actor)
         elif actor.role not in LOCAL_ROLES:
             raise refuse(actor, verb, "нет токена устройства")
         return Acting(actor)
     if staff_need is None:
         raise refuse(actor, verb)
-    row = staff_row(s, office, actor, now)
+    row = staff_row(cursor, office, actor, now)
     if staff_need == ADMIN:
         if row.role != Role.ADMIN:
             raise refuse(actor, verb, "нужен сеанс администратора")
@@ -149,12 +148,11 @@ def _session_query() -> sa.Select:
             .where(ss.c.token_hash == sa.bindparam("token_hash", type_=sa.String)))
 
 
-def staff_row(s: Session, office: Office, actor: Actor, now: datetime) -> _SessionRow:
+def staff_row(cursor: Any, office: Office, actor: Actor, now: datetime) -> _SessionRow:
     """The session of a staff actor with its operator and shift (one query), or a Russian refusal."""
     if not actor.token:
         raise Forbidden("Нужен вход по PIN: talon login (или --session / TALON_SESSION)")
-    cur = office.statements.get("session", _session_query).run(driver_cursor(s), token_hash=token_hash(actor.token))
-    found = cur.fetchone()
+    found = office.statements.get("session", _session_query).run(cursor, token_hash=token_hash(actor.token)).fetchone()
     if found is None:
         raise Forbidden("Сеанс не найден: войдите снова по PIN")
     row = _SessionRow(*found)
@@ -191,12 +189,16 @@ def _instant(value: object) -> datetime:
     return as_utc(value)
 
 
-def _check_device_token(s: Session, actor: Actor) -> None:
-    row = s.exec(select(DeviceToken).where(DeviceToken.token_hash == token_hash(actor.token or ""))).first()
-    if row is None or row.revoked_at is not None:
+def _check_device_token(cursor: Any, office: Office, actor: Actor) -> None:
+    dt = DeviceToken.__table__
+    query = office.statements.get("device", lambda: select(dt.c.name, dt.c.scope, dt.c.revoked_at).where(
+        dt.c.token_hash == sa.bindparam("token_hash", type_=sa.String)))
+    row = query.run(cursor, token_hash=token_hash(actor.token or "")).fetchone()
+    if row is None or row[2] is not None:
         raise Forbidden("Токен устройства не действует: попросите администратора выдать новый")
-    if actor.role not in SCOPE_ROLES.get(row.scope, ()):
-        raise Forbidden(f"Токен «{row.name}» (область {row.scope}) не даёт права роли {ROLE_RU[actor.role]}")
+    name, scope, _ = row
+    if actor.role not in SCOPE_ROLES.get(scope, ()):
+        raise Forbidden(f"Токен «{name}» (область {scope}) не даёт права роли {ROLE_RU[actor.role]}")
 
 
 def open_session(s: Session, operator_id: int, shift_id: int | None, now: datetime) -> tuple[str, datetime]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -61,7 +61,7 @@ def _sqlite_connect_hooks(engine: sa.Engine, begin: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql(begin)
+        conn.connection.driver_connection.execute(begin)  # on the driver: no statement machinery
 
 
 class _WriteTurn:
@@ -155,6 +155,8 @@ class Database:
             self._turn = None
         self._data_version_conn = None  # the connection changed() asks (sqlite3, or a raw psycopg one)
         self._data_version_lock = threading.Lock()  # dispose() never closes it under a poll thread
+        self._driver_conn = None  # SQLite: the connection driver_write keeps between transactions
+        self._driver_lock = threading.Lock()
 
     # --- transactions ---------------------------------------------------------------
     @contextmanager
@@ -172,6 +174,61 @@ class Database:
         with _storage_errors():
             with Session(self.read_engine, expire_on_commit=False) as s, s.begin():
                 yield s
+
+    @contextmanager
+    def driver_write(self) -> Iterator[Any]:
+        """One writing transaction on the driver's own cursor (DB-API), for the hot path where
+        SQLAlchemy's per-statement cost would dominate (issuing a ticket: :mod:`queue_core.issuing`).
+
+        Same contract as :meth:`write`: ``BEGIN IMMEDIATE`` on SQLite, committed on success, rolled
+        back on any error, "database unreachable" raised as :class:`StorageError` (the connection
+        is then dropped). Parameters are named (``:name`` on SQLite, ``%(name)s`` on PostgreSQL).
+        On SQLite one connection is kept for it between transactions (a thread that finds it in
+        use takes one from the pool); on PostgreSQL the pool's ``pre_ping`` guards every checkout."""
+        with self._my_turn():
+            with self._driver_transaction() as cur:
+                yield cur
+
+    @contextmanager
+    def _driver_transaction(self) -> Iterator[Any]:
+        own = self.is_sqlite and self._driver_lock.acquire(blocking=False)
+        raw = None
+        try:
+            raw = self._driver_conn if own else None
+            if raw is None:
+                with _storage_errors():
+                    raw = self.write_engine.raw_connection()
+                if own:  # SQLite: keep it (no pool round trip, and its page cache stays warm)
+                    self._driver_conn = raw
+            cur = raw.cursor()
+            done = False
+            try:
+                if self.is_sqlite:
+                    cur.execute("BEGIN IMMEDIATE")
+                yield cur
+                raw.commit()
+                done = True
+            except BaseException as e:
+                if not done:
+                    with suppress(Exception):
+                        raw.rollback()
+                if not _driver_unavailable(e, self.is_sqlite):
+                    raise
+                if raw is self._driver_conn:
+                    self._driver_conn = None
+                raw.invalidate()
+                first = str(e).splitlines()[0] if str(e) else type(e).__name__
+                log.warning("база данных недоступна: %s", first)
+                raise StorageError("База данных занята, повторите действие" if "locked" in first or "busy" in first
+                                   else "Нет связи с базой данных") from e
+            finally:
+                with suppress(Exception):  # after invalidate() the connection is closed already
+                    cur.close()
+        finally:
+            if raw is not None and raw is not self._driver_conn:
+                raw.close()
+            if own:
+                self._driver_lock.release()
 
     def lock_office(self, session: Session, office_id: int) -> None:
         """Serialise what changes one office's queue (calls, issues, redirects, returns, declined
@@ -235,6 +292,10 @@ class Database:
             self._data_version_conn = None
 
     def dispose(self) -> None:
+        with self._driver_lock:
+            if self._driver_conn is not None:
+                self._driver_conn.close()
+                self._driver_conn = None
         with self._data_version_lock:  # a poll thread inside changed() finishes first
             self._close_data_version_conn()
         self.write_engine.dispose()
@@ -323,6 +384,15 @@ def reason_ru(error: StorageError) -> str | None:
     """Why the database is unreachable, in Russian, from the driver's message; None when not recognised."""
     text = str(error.__cause__ or "")
     return next((ru for marker, ru in _REASONS_RU if marker in text), None)
+
+
+def _driver_unavailable(e: BaseException, is_sqlite: bool) -> bool:
+    """A DB-API error that means "the database is not there / busy" (not a programming error)."""
+    if is_sqlite:
+        return isinstance(e, sqlite3.OperationalError) and any(m in str(e) for m in _SQLITE_UNAVAILABLE)
+    import psycopg
+
+    return isinstance(e, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk I/O", "readonly", "disk is full",

@@ -14,7 +14,6 @@ from .catalog import CategoryRow, ServiceRow
 from .domain import Actor, DomainError, EventKind, OfficeClosed, Role, TicketInfo, TicketStatus
 from .housekeeping import close_past_days
 from .models import DailyCounter, Ticket
-from .prepared import driver_cursor
 from .office import Office
 from .uow import UnitOfWork
 from .views import cached_mean_service_min, estimate
@@ -32,11 +31,11 @@ def issue_ticket(office: Office, actor: Actor, service: str, category: str = "re
     if channel == "kiosk" and not office.is_open():
         raise OfficeClosed(f"Талоны на сегодня больше не выдаются. Часы работы: {office.config.office.hours_text()}")
     mean_min = cached_mean_service_min(office, svc.id)
-    with UnitOfWork(office, actor, "issue") as uow:
+    with UnitOfWork(office, actor, "issue", orm=False) as uow:
         close_past_days(uow)
         verified_here = bool(cat.verify) and uow.acting.desk
         tid, code = insert_ticket(uow, svc, cat, channel, verified_here=verified_here)
-        est = estimate(uow.s, office, svc.id, cat, uow.now, tid, uow.today, mean_min)
+        est = estimate(uow.cursor, office, svc.id, cat, uow.now, tid, uow.today, mean_min)
     return TicketInfo(
         id=tid, code=code, office=office.catalog.office_code, day=uow.today, service=svc.slug,
         service_name=svc.name, category=cat.slug, category_name=cat.name, channel=channel,
@@ -53,7 +52,7 @@ def insert_ticket(uow: UnitOfWork, svc: ServiceRow, cat: CategoryRow, channel: s
         raise DomainError(f"Неизвестный канал выдачи «{channel}»")
     office, now = uow.office, uow.now
     sqlite = office.db.is_sqlite
-    cur = driver_cursor(uow.s)
+    cur = uow.cursor
     counter = office.statements.get("counter", lambda: _counter_upsert(sqlite))
     number = counter.run(cur, office_id=office.id, day=uow.today, service_id=svc.id).fetchone()[0]
     code = office.code(svc.prefix, number)

@@ -44,8 +44,14 @@ class Prepared:
 
 
 def driver_cursor(s: Session) -> Any:
-    """A cursor on the connection (and inside the transaction) of session ``s``."""
-    return s.connection().connection.cursor()
+    """A cursor on the connection (and inside the transaction) of session ``s``; one per session."""
+    cur = s.info.get(_CURSOR)
+    if cur is None:
+        cur = s.info[_CURSOR] = s.connection().connection.cursor()
+    return cur
+
+
+_CURSOR = "talon_cursor"
 
 
 class Statements:

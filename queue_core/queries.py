@@ -21,7 +21,8 @@ from .domain import (
 from .models import Operator, OperatorShift, Ticket, TicketEvent
 from .office import Office
 from .uow import find_ticket
-from .views import estimate, ticket_info
+from .prepared import driver_cursor
+from .views import estimate, mean_service_min, ticket_info
 
 S = TicketStatus
 
@@ -45,7 +46,8 @@ def estimate_wait(office: Office, service: str, category: str = "regular") -> Wa
     """What a new ticket of this service and category would be told at the kiosk."""
     svc, cat = office.service(service), office.category(category)
     with office.db.read() as s:
-        return estimate(s, office, svc.id, cat, office.clock.now(), None, office.clock.today())
+        return estimate(driver_cursor(s), office, svc.id, cat, office.clock.now(), None, office.clock.today(),
+                        mean_service_min(s, office, svc.id))
 
 def waiting_counts(office: Office) -> dict[str, int]:
     """Waiting tickets per service slug, today (the kiosk's buttons show these)."""

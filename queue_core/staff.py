@@ -27,6 +27,7 @@ from .domain import (
 from .housekeeping import requeue
 from .models import DeviceToken, Operator, OperatorShift, ShiftPause, StaffSessionRow, Ticket
 from .office import Office
+from .prepared import driver_cursor
 from .uow import UnitOfWork
 
 ROLES = ("operator", "informator", "supervisor", "admin")
@@ -218,7 +219,7 @@ def _check_pin(uow: UnitOfWork, login: str, pin: str) -> tuple[Operator, str | N
 def session(office: Office, token: str) -> StaffSession:
     """The session of a token handed out at login (``talon ... --session``), or Forbidden."""
     with office.db.read() as s:
-        row = staff_row(s, office, Actor(Role.OPERATOR, token=token), office.clock.now())
+        row = staff_row(driver_cursor(s), office, Actor(Role.OPERATOR, token=token), office.clock.now())
         shift = s.get(OperatorShift, row.shift_id) if row.shift_id else None
         if shift is not None and shift.logged_out_at is not None:
             raise Forbidden("Смена этого сеанса закрыта: войдите снова по PIN")

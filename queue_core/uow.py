@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .authority import Acting, resolve
 from .clock import local_day
+from .db import LOCK_OFFICE_SQL, OFFICE_LOCK_BASE
 from .domain import Actor, DomainError, EventKind, NotFound, TicketStatus, next_status
 from .models import OperatorShift, Ticket, TicketEvent
 from .prepared import driver_cursor
@@ -29,30 +31,43 @@ _EVENTS = TicketEvent.__table__
 
 
 class UnitOfWork(AbstractContextManager["UnitOfWork"]):
-    """``with UnitOfWork(office, actor, "call_next") as uow:`` — see the module docstring."""
+    """``with UnitOfWork(office, actor, "call_next") as uow:`` — see the module docstring.
 
-    s: Session
+    ``uow.cursor`` is the driver's cursor inside the transaction (prepared statements run on it);
+    ``uow.s`` the ORM session on the same transaction. ``orm=False`` (issuing a ticket, the hot path)
+    runs on a connection the database keeps for it, without a session."""
+
     now: datetime
     today: date
     acting: Acting
+    cursor: Any
 
-    def __init__(self, office: Office, actor: Actor, verb: str | None) -> None:
+    def __init__(self, office: Office, actor: Actor, verb: str | None, *, orm: bool = True) -> None:
         """``verb``: the right the actor needs (:data:`queue_core.authority.RIGHTS`); None only for
         the PIN login itself, whose credential is the PIN."""
         self.office = office
         self.actor = actor
         self.verb = verb
-        self._tx = office.db.write()
+        self.orm = orm
+        self._tx = office.db.write() if orm else office.db.driver_write()
+        self._s: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self.s = self._tx.__enter__()
+        db = self.office.db
+        opened = self._tx.__enter__()
         try:
-            db = self.office.db
-            db.lock_office(self.s, self.office.id)
-            self.now = self.office.of_record(db.server_now(self.s))
+            if self.orm:
+                self._s = opened
+                self.cursor = driver_cursor(opened)
+                db.lock_office(opened, self.office.id)
+                server_now = db.server_now(opened)
+            else:
+                self.cursor = opened
+                server_now = self._lock_office()
+            self.now = self.office.of_record(server_now)
             self.today = local_day(self.now, self.office.tz)
             self.acting = (Acting(self.actor) if self.verb is None
-                           else resolve(self.s, self.office, self.actor, self.verb, self.now))
+                           else resolve(self.cursor, self.office, self.actor, self.verb, self.now))
         except BaseException as e:
             self._tx.__exit__(type(e), e, e.__traceback__)
             raise
@@ -61,6 +76,22 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> bool | None:
         return self._tx.__exit__(kind, exc, tb)
+
+    def _lock_office(self) -> datetime:
+        """The office lock on the driver's cursor (see :meth:`Database.lock_office`) and the
+        database's clock read after it; SQLite's ``BEGIN IMMEDIATE`` is the lock already."""
+        if self.office.db.is_sqlite:
+            return datetime.now(UTC)
+        lock = self.office.statements.get("lock", lambda: sa.text(LOCK_OFFICE_SQL).bindparams(
+            sa.bindparam("k", type_=sa.Integer)))
+        return lock.run(self.cursor, k=OFFICE_LOCK_BASE + self.office.id).fetchone()[0].astimezone(UTC)
+
+    @property
+    def s(self) -> Session:
+        """The ORM session of this transaction (units of work opened with ``orm=True``)."""
+        if self._s is None:
+            raise RuntimeError("this unit of work runs on the driver's cursor only (orm=False)")
+        return self._s
 
     def shift(self) -> OperatorShift:
         """The acting staff's shift, as a row this transaction may change."""
@@ -81,7 +112,7 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
         """Append one event to the office's log: at the instant of record, by the acting staff."""
         who = ids if ids is not None else self.acting.ids
         append = self.office.statements.get("event", _event_insert)
-        append.run(driver_cursor(self.s), ticket_id=ticket_id, kind=str(kind), at=at or self.now,
+        append.run(self.cursor, ticket_id=ticket_id, kind=str(kind), at=at or self.now,
                    office_id=self.office.id, window_id=who.get("window_id"), operator_id=who.get("operator_id"),
                    data=data)
 

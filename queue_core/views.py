@@ -4,6 +4,7 @@ wait estimate. Used inside writing transactions (the issued ticket) and read tra
 from __future__ import annotations
 
 import math
+from typing import Any
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from .catalog import CategoryRow
 from .clock import as_utc
 from .domain import TicketInfo, TicketStatus, WaitEstimate
-from .models import Category, Operator, OperatorShift, Ticket
+from .models import Operator, OperatorShift, Ticket
 from .office import Office
 from .policy import ORDER, sort_value
 from .prepared import driver_cursor
@@ -46,18 +47,45 @@ def sql_before(columns: dict[str, ColumnElement], values: dict[str, object]) -> 
     return expr
 
 
+CATEGORY_RULES = ("out_of_turn", "priority")  # what of the §4 order a ticket's category decides
+
+
+def category_key(cat: CategoryRow) -> tuple:
+    """The part of the §4 sort key a category decides (rules 1 and 3; within one service queue the
+    weights of rules 2 and 4 are the same for everyone)."""
+    return tuple(sort_value(getattr(cat, what), way) for what, way in ORDER if what in CATEGORY_RULES)
+
+
 def people_ahead_query(office: Office, service_id: int, cat: CategoryRow) -> sa.Select:
     """Waiting tickets of the service that the §4 order puts before a ticket of category ``cat``
-    (one COUNT); binds ``day``, ``order_at`` and ``ticket_id``."""
-    before = sql_before(
-        {"out_of_turn": Category.out_of_turn, "priority": Category.priority, "queued_at": Ticket.order_at,
-         "id": Ticket.id},
-        {"out_of_turn": cat.out_of_turn, "priority": cat.priority,
-         "queued_at": sa.bindparam("order_at", type_=Ticket.__table__.c.order_at.type),
-         "id": sa.bindparam("ticket_id", type_=sa.Integer)})
-    return (select(sa.func.count()).select_from(Ticket).join(Category, Category.id == Ticket.category_id)
+    (one COUNT); binds ``day``, ``order_at`` and ``ticket_id``.
+
+    The category rules come first in :data:`~queue_core.policy.ORDER`, so they are decided here,
+    once per category, as lists of category ids; the rest of the order is compared in SQL."""
+    mine = category_key(cat)
+    cats = office.catalog.categories.values()
+    before = [c.id for c in cats if category_key(c) < mine]
+    same = [c.id for c in cats if category_key(c) == mine]
+    in_time = sql_before({"queued_at": Ticket.order_at, "id": Ticket.id},
+                         {"queued_at": sa.bindparam("order_at", type_=Ticket.__table__.c.order_at.type),
+                          "id": sa.bindparam("ticket_id", type_=sa.Integer)})
+    ahead = sa.or_(_one_of(Ticket.category_id, before), sa.and_(_one_of(Ticket.category_id, same), in_time))
+    return (select(sa.func.count()).select_from(Ticket)
             .where(Ticket.office_id == office.id, Ticket.status == S.WAITING,
-                   Ticket.day == sa.bindparam("day", type_=sa.Date), Ticket.service_id == service_id, before))
+                   Ticket.day == sa.bindparam("day", type_=sa.Date), Ticket.service_id == service_id, ahead))
+
+
+def _one_of(col: ColumnElement, ids: list[int]) -> ColumnElement:
+    """``col IN (…)`` with the ids written into the SQL (a prepared statement binds no lists)."""
+    return col.in_([sa.literal_column(str(int(i))) for i in ids]) if ids else sa.false()
+
+
+def _category_rules_come_first() -> None:
+    rules = [what for what, _ in ORDER if what != "weight"]
+    assert rules[:len(CATEGORY_RULES)] == list(CATEGORY_RULES), "people_ahead_query assumes it (DESIGN §4)"
+
+
+_category_rules_come_first()
 
 
 def open_windows_query(office: Office, service_id: int) -> sa.Select:
@@ -65,20 +93,19 @@ def open_windows_query(office: Office, service_id: int) -> sa.Select:
     slug = office.catalog.service_by_id[service_id].slug
     serving = [w.id for w in office.catalog.windows.values() if w.weights.get(slug, 0) > 0]
     return select(sa.func.count()).select_from(OperatorShift).where(
-        sa.or_(sa.false(), *(OperatorShift.window_id == w for w in serving)), OperatorShift.logged_out_at.is_(None),
+        _one_of(OperatorShift.window_id, serving), OperatorShift.logged_out_at.is_(None),
         OperatorShift.paused_at.is_(None))
 
 
-def estimate(s: Session, office: Office, service_id: int, cat: CategoryRow, order_at: datetime,
-             ticket_id: int | None, day: date, mean_min: float | None = None) -> WaitEstimate:
-    """Minutes ≈ people ahead × mean service time ÷ open windows serving the service (at least 1)."""
+def estimate(cursor: Any, office: Office, service_id: int, cat: CategoryRow, order_at: datetime,
+             ticket_id: int | None, day: date, mean_min: float) -> WaitEstimate:
+    """Minutes ≈ people ahead × mean service time ÷ open windows serving the service (at least 1);
+    run on the driver's ``cursor`` of a transaction."""
     ahead_sql = office.statements.get(("ahead", service_id, cat.id), lambda: select(
         people_ahead_query(office, service_id, cat).scalar_subquery(),
         open_windows_query(office, service_id).scalar_subquery()))
-    cur = ahead_sql.run(driver_cursor(s), day=day, order_at=order_at, ticket_id=ticket_id or NOT_YET)
-    ahead, open_windows = cur.fetchone()
-    mean = mean_min if mean_min is not None else mean_service_min(s, office, service_id)
-    return WaitEstimate(int(ahead), math.ceil(int(ahead) * mean / max(1, int(open_windows or 0))))
+    ahead, open_windows = ahead_sql.run(cursor, day=day, order_at=order_at, ticket_id=ticket_id or NOT_YET).fetchone()
+    return WaitEstimate(int(ahead), math.ceil(int(ahead) * mean_min / max(1, int(open_windows or 0))))
 
 
 def mean_service_min(s: Session, office: Office, service_id: int) -> float:
@@ -120,7 +147,8 @@ def ticket_info(s: Session, office: Office, t: Ticket, *, with_estimate: bool = 
     login = s.get(Operator, t.operator_id).login if t.operator_id else None
     est = None
     if with_estimate and t.status == S.WAITING:
-        est = estimate(s, office, t.service_id, category, as_utc(t.order_at), t.id, t.day)
+        est = estimate(driver_cursor(s), office, t.service_id, category, as_utc(t.order_at), t.id, t.day,
+                       mean_service_min(s, office, t.service_id))
     return TicketInfo(
         id=t.id, code=t.code, office=cat.office_code, day=t.day, service=svc.slug, service_name=svc.name,
         category=category.slug, category_name=category.name, channel=t.channel, status=S(t.status),
