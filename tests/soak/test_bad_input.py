@@ -112,7 +112,7 @@ def cli_office(tmp_path_factory) -> Path:  # noqa: ANN001
     tmp = tmp_path_factory.mktemp("cli")
     cfg = write_config_file(tmp)
     code, _o, err = run_cli(["--config", str(cfg), "operators", "add", "op1", "--name", "Оператор", "--role",
-                             "operator", "--pin", "1234"], tmp)
+                             "admin", "--pin", "1234"], tmp)  # the first admin: the server box makes it
     assert code == 0, err
     return cfg
 
