@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from queue_core.domain import EventKind
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let the workers finish and their messages land (no sleeps)."""
+    """Let the workers finish and their messages land (no sleeps). A worker that raised has
+    finished too: what it shows is the app's to say, and the test's to check."""
     app = pilot.app
     for _ in range(3):  # action worker -> its message -> the re-read worker -> its message
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            with suppress(WorkerFailed, WorkerCancelled):
+                await worker.wait()
         await pilot.pause()
 
 
@@ -24,10 +30,13 @@ async def log_in(pilot: Pilot, pin: str = "1234") -> None:
 
 async def at_work(pilot: Pilot) -> None:
     """Straight to the working screen of the app's window (the shift is already open); the PIN
-    path itself is tested in test_operator_login.py, and hashing PINs is slow."""
+    path itself is tested in test_operator_login.py, and hashing PINs is slow.
+
+    Opened from the app's own message loop, as a login does: a screen's ``self.app`` is the app
+    active where the screen was started, and with two terminals in one test that is the other one."""
     app = pilot.app
     await settle(pilot)
-    app.open_work(app.service.current_shift(app.window))
+    app.call_later(app.open_work, app.service.current_shift(app.window))
     await settle(pilot)
 
 
