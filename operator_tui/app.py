@@ -9,26 +9,34 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import StaffSession, TalonError, TicketInfo
+from queue_core.domain import ClockSkew, StaffSession, StorageError, TalonError, TicketInfo
 
+from .messages import Connected, LoggedIn
+from .screens.base import NOT_DONE, LiveScreen
 from .screens.desk import DeskScreen
 from .screens.login import LoginScreen
 from .screens.window import OperatorScreen
 
+if TYPE_CHECKING:
+    from printer.printing import PrintOutcome
+    from queue_core.protocol import QueueApi
+
 RECONNECT_S = 3.0
 
-PrintTicket = Callable[[Any, TicketInfo, Config], Any]  # (service, ticket, config) -> PrintOutcome
+PrintTicket = Callable[["QueueApi", TicketInfo, Config], "PrintOutcome"]
 
 
-def _print_and_record(service, ticket: TicketInfo, config: Config):  # noqa: ANN001, ANN202
+def _print_and_record(service: QueueApi, ticket: TicketInfo, config: Config) -> PrintOutcome:
     from printer.jobs import print_and_record  # lazy: escpos and Pillow load only when printing
 
     return print_and_record(service, ticket, config)
@@ -40,8 +48,9 @@ class OperatorApp(App):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+q", "quit", "Закрыть программу", show=False, priority=True)]
 
-    def __init__(self, config: Config, service: Any = None, clock: Clock | None = None, *,  # noqa: ANN401
-                 window: int | None = None, login: str | None = None, print_ticket: PrintTicket | None = None) -> None:
+    def __init__(self, config: Config, service: QueueApi | Callable[[], QueueApi] | None = None,
+                 clock: Clock | None = None, *, window: int | None = None, login: str | None = None,
+                 print_ticket: PrintTicket | None = None) -> None:
         """``service``: a QueueService, or a callable that opens one (called in a worker, retried
         while the database is unreachable); None opens the configured database."""
         super().__init__()
@@ -49,11 +58,16 @@ class OperatorApp(App):
         self.clock = clock or SystemClock(config.office.tz)
         self.window, self.login = window, login
         self.print_ticket: PrintTicket = print_ticket or _print_and_record
-        self.service = service if hasattr(service, "call_next") else None
-        self._factory = None if self.service is not None else (service or self._open_configured)
+        self.service: QueueApi | None = None
+        self._factory: Callable[[], QueueApi] = self._open_configured
+        if hasattr(service, "call_next"):
+            self.service = service
+        elif service is not None:
+            self._factory = service
         self.db_status = "" if self.service is not None else "Подключение к базе данных…"
+        self._asked_by: dict[Worker, Screen] = {}  # a screen's worker -> the screen, for its failure
 
-    def _open_configured(self):  # noqa: ANN202
+    def _open_configured(self) -> QueueApi:
         from queue_core import open_service
 
         return open_service(self.config, self.clock)
@@ -63,24 +77,73 @@ class OperatorApp(App):
         if self.service is None:
             self._connect()
 
+    # --- blocking work: thread workers, and the one place their failures are shown ------------
+    def run_blocking(self, screen: Screen, work: Callable[[], None], *, group: str, name: str = "",
+                     exclusive: bool = False) -> None:
+        """Run ``work`` (a database or printer call that posts its result as a message) in a
+        thread worker for ``screen``; if it raises, :meth:`on_worker_state_changed` shows why there."""
+        worker = self.run_worker(work, name=name or group, group=group, exclusive=exclusive, thread=True,
+                                 exit_on_error=False)
+        self._asked_by[worker] = screen
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that raised becomes what the person sees: a refusal or an outage in the core's
+        own Russian words (TalonError, StorageError); anything else is a programming error, said as
+        such, and the terminal stays up."""
+        worker = event.worker
+        if event.state in (WorkerState.PENDING, WorkerState.RUNNING):  # (the worker itself may be done by now)
+            return
+        screen = self._asked_by.pop(worker, None)
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error if isinstance(worker.error, TalonError) else None
+        if error is None:
+            self.notify(f"Внутренняя ошибка: {worker.error!r}", severity="error", timeout=15)
+        if worker.group == "connect":
+            if error is not None:
+                cause = str(error).rstrip(".") if isinstance(error, ClockSkew) else f"Нет связи с базой данных ({error})"
+                self._set_db_status(f"{cause}. Повторяем каждые {RECONNECT_S:.0f} с…")
+                self.set_timer(RECONNECT_S, self._connect)
+        elif screen not in self.screen_stack:  # the screen that asked is gone: nothing to show it on
+            return
+        elif isinstance(screen, LoginScreen):
+            if isinstance(error, StorageError):
+                screen.refused(f"{error}. Вход не выполнен, повторите")
+            else:
+                screen.refused("" if error is None else str(error))
+        elif isinstance(screen, LiveScreen):
+            self._live_work_failed(screen, worker, error)
+
+    @staticmethod
+    def _live_work_failed(screen: LiveScreen, worker: Worker, error: TalonError | None) -> None:
+        """A live screen's read, action (``worker.name`` is its label) or search did not go through."""
+        outage = error if isinstance(error, StorageError) else None
+        if worker.group == "poll":
+            screen.poll_finished()
+            if outage is not None:
+                screen.show_outage(str(outage))
+            elif error is not None:
+                screen.notify(str(error), severity="error")
+        elif worker.group == "action":
+            if outage is not None:
+                screen.show_outage(str(outage))
+                why = (str(outage) if isinstance(outage, ClockSkew)  # reads still work: the banner goes
+                       else "нет связи с базой данных. Повторите, когда связь вернётся.")
+                screen.notify(f"{worker.name}: {NOT_DONE} — {why}", severity="error", timeout=10)
+            elif error is not None:
+                screen.notify(f"{worker.name}: {error}", severity="warning", timeout=8)
+            screen.end_action(reread=error is not None)
+        elif error is not None:  # a search: no such ticket, or the database is away
+            screen.notify(str(error), severity="warning")
+
     # --- the database connection at start-up ----------------------------------------------------
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:
-        try:
-            service = self._factory()
-        except TalonError as e:
-            self.call_from_thread(self._connect_failed, str(e))
-        else:
-            self.call_from_thread(self._connected, service)
+        self.post_message(Connected(self._factory()))
 
-    def _connected(self, service: Any) -> None:  # noqa: ANN401
-        self.service = service
+    def on_connected(self, message: Connected) -> None:
+        self.service = message.service
         self._set_db_status("")
-
-    def _connect_failed(self, error: str) -> None:
-        cause = error.rstrip(".") if error.startswith("Часы") else f"Нет связи с базой данных ({error})"  # ClockSkew
-        self._set_db_status(f"{cause}. Повторяем каждые {RECONNECT_S:.0f} с…")
-        self.set_timer(RECONNECT_S, self._connect)
 
     def _set_db_status(self, text: str) -> None:
         self.db_status = text
@@ -88,6 +151,9 @@ class OperatorApp(App):
             self.screen.set_db_status(text)
 
     # --- moving between screens ----------------------------------------------------------------
+    def on_logged_in(self, message: LoggedIn) -> None:
+        self.open_work(message.who)
+
     def open_work(self, who: StaffSession) -> None:
         """After a successful login: the screen for this window and role."""
         if who.shift is None:
@@ -117,9 +183,11 @@ class OperatorApp(App):
         self.switch_screen(LoginScreen(self.window, None, message or "Смена закрыта. До свидания!"))
 
 
-def build_app(config: Config, service: Any = None, clock: Clock | None = None, **kwargs: Any) -> OperatorApp:  # noqa: ANN401
+def build_app(config: Config, service: QueueApi | Callable[[], QueueApi] | None = None, clock: Clock | None = None,
+              *, window: int | None = None, login: str | None = None,
+              print_ticket: PrintTicket | None = None) -> OperatorApp:
     """The one factory for ``main()`` and the tests."""
-    return OperatorApp(config, service, clock, **kwargs)
+    return OperatorApp(config, service, clock, window=window, login=login, print_ticket=print_ticket)
 
 
 def run_operator(config: Config, window: int | None = None, login: str | None = None) -> None:

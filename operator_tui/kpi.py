@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from queue_core.domain import QueueSnapshot
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class TodayKpis:
     week_svo: int = 0
 
 
-def today_kpis(service, snapshot: QueueSnapshot) -> TodayKpis:  # noqa: ANN001 - QueueService
+def today_kpis(service: QueueApi, snapshot: QueueSnapshot) -> TodayKpis:
     """§8 KPIs of today (by hour) and of this week for the office. Blocking: call from a thread worker."""
     from queue_core.reports.period import Period
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from queue_core.domain import EventKind, QueueSnapshot, WindowState
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
 
 _UNSET = object()
 
@@ -30,7 +34,7 @@ class WindowView:
 class LiveFeed:
     """Re-reads the office snapshot only when the database changed (or it grew old)."""
 
-    def __init__(self, service, *, max_age_s: float = 15.0) -> None:  # noqa: ANN001 - QueueService
+    def __init__(self, service: QueueApi, *, max_age_s: float = 15.0) -> None:
         self.service = service
         self.max_age_s = max_age_s
         self._token: object = _UNSET

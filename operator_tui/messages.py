@@ -1,40 +1,58 @@
-"""Messages the thread workers post back to the screens."""
+"""What the thread workers of the staff terminal post back when their call succeeded.
+
+A worker posts one of these as its last step; if its call raised instead, the app's one
+``on_worker_state_changed`` says why (see :meth:`operator_tui.app.OperatorApp.on_worker_state_changed`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.message import Message
 
+from queue_core.domain import EventInfo, StaffSession, TicketInfo
 
-class LiveLoaded(Message):
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
+
+V = TypeVar("V")  # what a live screen reads: WindowView, QueueSnapshot, ...
+R = TypeVar("R")  # what an action's service call returns
+
+
+@dataclass
+class Connected(Message):
+    """The database answered at start-up: the terminal can log people in."""
+
+    service: QueueApi
+
+
+@dataclass
+class LoggedIn(Message):
+    """The PIN was right: an operator's shift at a window, or a supervisor for the hall view."""
+
+    who: StaffSession
+
+
+@dataclass
+class LiveLoaded(Generic[V], Message):
     """A fresh read of what a live screen shows (None: nothing changed, the database answered)."""
 
-    def __init__(self, data: Any) -> None:  # noqa: ANN401 - each screen reads its own view
-        super().__init__()
-        self.data = data
+    data: V | None
 
 
-class LiveFailed(Message):
-    """The database did not answer a poll."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__()
-        self.error = error
-
-
-class ActionDone(Message):
+@dataclass
+class ActionDone(Generic[R], Message):
     """A person's action was committed; ``then`` shows its result on the screen."""
 
-    def __init__(self, label: str, result: Any, then: Callable[[Any], None] | None) -> None:  # noqa: ANN401
-        super().__init__()
-        self.label, self.result, self.then = label, result, then
+    result: R
+    then: Callable[[R], None] | None
 
 
-class ActionFailed(Message):
-    """A person's action was refused (a rule) or not committed (the database)."""
+@dataclass
+class TicketFound(Message):
+    """The informator's search found a ticket: it and its history."""
 
-    def __init__(self, label: str, error: Exception, storage: bool) -> None:
-        super().__init__()
-        self.label, self.error, self.storage = label, error, storage
+    ticket: TicketInfo
+    history: list[EventInfo]

@@ -1,7 +1,7 @@
 """The ticket kiosk: a visitor picks a service and a category and takes a printed ticket.
 
 ``KioskApp(config, service, clock=, printer=)`` — ``service`` is a ready
-:class:`~queue_core.service.QueueService` or a callable that opens one (called in a
+:class:`~queue_core.protocol.QueueApi` or a callable that opens one (called in a
 worker, retried while the database is unreachable). ``printer(service, ticket, config)``
 prints and records a ticket; production uses :func:`printer.jobs.print_and_record`.
 
@@ -22,21 +22,23 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from queue_core import open_service
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
 from queue_core.domain import ClockSkew, OfficeClosed, StorageError, TalonError, TicketInfo
+from queue_kiosk.messages import Connected, TicketIssued, TicketPrinted
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.screens.home import HomeScreen
 from queue_kiosk.screens.out_of_service import OutOfServiceScreen
 
 if TYPE_CHECKING:
     from printer.printing import PrintOutcome
-    from queue_core.service import QueueService
+    from queue_core.protocol import QueueApi
 
-    Printer = Callable[[QueueService, TicketInfo, Config], PrintOutcome]
+    Printer = Callable[[QueueApi, TicketInfo, Config], PrintOutcome]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def visitor_message(reason_code: str) -> str:
     return "Закончилась бумага" if reason_code == "paper_out" else "Принтер не работает"
 
 
-def _production_printer(service: QueueService, ticket: TicketInfo, config: Config) -> PrintOutcome:
+def _production_printer(service: QueueApi, ticket: TicketInfo, config: Config) -> PrintOutcome:
     from printer.jobs import print_and_record  # lazy: the app starts without importing escpos
 
     return print_and_record(service, ticket, config)
@@ -66,15 +68,15 @@ class KioskApp(App[None], inherit_bindings=False):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
-    def __init__(self, config: Config, service: QueueService | Callable[[], QueueService] | None = None, *,
+    def __init__(self, config: Config, service: QueueApi | Callable[[], QueueApi] | None = None, *,
                  clock: Clock | None = None, printer: Printer | None = None, tap_guard_s: float = 0.4,
                  tick_s: float = 0.5, retry_s: float = 5.0) -> None:
         super().__init__()
         self.config = config
         self.clock: Clock = clock or SystemClock(config.office.tz)
         if service is None:
-            self._open_service: Callable[[], QueueService] = lambda: open_service(config, self.clock)
-            self.service: QueueService | None = None
+            self._open_service: Callable[[], QueueApi] = lambda: open_service(config, self.clock)
+            self.service: QueueApi | None = None
         elif callable(service):
             self._open_service, self.service = service, None
         else:
@@ -87,7 +89,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.is_down = False
         self.issuing = False  # one ticket at a time: a double tap never issues two
         self._last_input = self.clock.now()
-        self._retry_timer = None
+        self._retry_timer: Timer | None = None
+        self._printing: dict[Worker, TicketInfo] = {}  # a print worker -> its ticket, for a printer that raised
 
     def get_default_screen(self) -> Screen:
         return HomeScreen()
@@ -149,34 +152,14 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @work(thread=True, exit_on_error=False, group="issue")
     def _issue(self, service_id: str, category_id: str) -> None:
-        try:
-            if self.service is None:
-                raise StorageError("нет соединения с базой данных")
-            ticket = self.service.issue_ticket(service_id, category_id)
-        except StorageError as e:
-            log.warning("kiosk: ticket not issued, database unreachable: %s", e)
-            self.call_from_thread(self._not_issued, None, _staff_note(e))
-        except OfficeClosed:
-            self.call_from_thread(self._not_issued, "")
-        except TalonError as e:  # e.g. a service removed from the config meanwhile
-            self.call_from_thread(self._not_issued, str(e))
-        except Exception:
-            log.exception("kiosk: issuing a ticket failed")
-            self.call_from_thread(self._not_issued, "Не получилось выдать талон. Обратитесь к информатору.")
-            raise
-        else:
-            log.info("kiosk: issued %s (%s, %s)", ticket.code, ticket.service, ticket.category)
-            self.call_from_thread(self.show_ticket, ticket)
+        if self.service is None:
+            raise StorageError("нет соединения с базой данных")
+        ticket = self.service.issue_ticket(service_id, category_id)
+        log.info("kiosk: issued %s (%s, %s)", ticket.code, ticket.service, ticket.category)
+        self.post_message(TicketIssued(ticket))
 
-    def _not_issued(self, text: str | None, note: str = "") -> None:
-        """``None``: the database is down; ``""``: the office has just closed; else a message."""
-        self.issuing = False
-        if text is None:
-            self.database_down(note)
-            return
-        self.go_home()
-        if text:
-            self.notify(text, severity="error", timeout=8)
+    def on_ticket_issued(self, message: TicketIssued) -> None:
+        self.show_ticket(message.ticket)
 
     def show_ticket(self, ticket: TicketInfo) -> None:
         """Show a ticket just issued over the home screen, and print it."""
@@ -185,45 +168,35 @@ class KioskApp(App[None], inherit_bindings=False):
         self.issuing = False
         self.go_home()
         self.push_screen(TicketScreen(ticket))
-        self._print(ticket)
+        self._printing[self._print(ticket)] = ticket
 
     @work(thread=True, exit_on_error=False, group="print")
     def _print(self, ticket: TicketInfo) -> None:
-        try:
-            outcome = self.printer(self.service, ticket, self.config)
-            ok, staff_text = outcome.ok, outcome.message_ru
-            text = outcome.message_ru if ok else visitor_message(outcome.reason_code)
-        except Exception as e:  # noqa: BLE001 - whatever broke, the visitor still gets the number
-            log.exception("kiosk: printing %s failed unexpectedly", ticket.code)
-            ok, staff_text, text = False, f"ошибка принтера ({type(e).__name__})", visitor_message("error")
-        if not ok:
-            log.warning("kiosk: ticket %s not printed: %s", ticket.code, staff_text)
-        self.call_from_thread(self._printed, ticket, ok, text)
+        outcome = self.printer(self.service, ticket, self.config)
+        if not outcome.ok:
+            log.warning("kiosk: ticket %s not printed: %s", ticket.code, outcome.message_ru)
+        text = outcome.message_ru if outcome.ok else visitor_message(outcome.reason_code)
+        self.post_message(TicketPrinted(ticket, outcome.ok, text))
 
-    def _printed(self, ticket: TicketInfo, ok: bool, text: str) -> None:
+    def on_ticket_printed(self, message: TicketPrinted) -> None:
         from queue_kiosk.screens.ticket import TicketScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, TicketScreen) and screen.ticket.id == ticket.id:
-                screen.show_print_result(ok, text)
+            if isinstance(screen, TicketScreen) and screen.ticket.id == message.ticket.id:
+                screen.show_print_result(message.ok, message.text)
 
     # --- the database: connect, lose, recover --------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def connect(self) -> None:
         """Open the service, or, when it is open, check the database answers again."""
-        try:
-            svc = self.service or self._open_service()
-            if self.is_down:
-                svc.waiting_counts()
-                svc.check_clock()  # a clock refused before stays refused until it is fixed
-        except TalonError as e:  # StorageError, or a schema that needs `talon db upgrade`
-            log.warning("kiosk: database unreachable: %s", e)
-            self.call_from_thread(self.database_down, _staff_note(e))
-            return
-        self.call_from_thread(self._connected, svc)
+        svc = self.service or self._open_service()
+        if self.is_down:
+            svc.waiting_counts()
+            svc.check_clock()  # a clock refused before stays refused until it is fixed
+        self.post_message(Connected(svc))
 
-    def _connected(self, svc: QueueService) -> None:
-        self.service = svc
+    def on_connected(self, message: Connected) -> None:
+        self.service = message.service
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
@@ -245,18 +218,38 @@ class KioskApp(App[None], inherit_bindings=False):
         if self._retry_timer is None:
             self._retry_timer = self.set_interval(self.retry_s, self.connect)
 
-    # --- a programming error in a worker: log it, never show a traceback ------------------------
+    # --- a worker that raised: what the visitor sees instead, never a traceback -------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The database away: the out-of-service screen until it answers. A refusal: the core's own
+        Russian sentence. A printer that raised: the number stays on screen, «Принтер не работает».
+        Anything else is a programming error: logged, and the visitor is sent home with an apology."""
+        worker = event.worker
+        if event.state in (WorkerState.PENDING, WorkerState.RUNNING):  # (the worker itself may be done by now)
+            return
+        printing = self._printing.pop(worker, None)
         if event.state != WorkerState.ERROR:
             return
-        error = event.worker.error
-        log.error("kiosk: worker %s failed", event.worker.name, exc_info=error)
-        if isinstance(error, StorageError):
-            self.database_down()
-            return
-        self.notify("Не получилось. Попробуйте ещё раз или обратитесь к информатору.",
-                    severity="error", timeout=8)
-        self.go_home()
+        error = worker.error
+        if worker.group == "issue":
+            self.issuing = False
+        if printing is not None:  # whatever broke, the visitor still gets the number
+            log.error("kiosk: printing %s failed unexpectedly", printing.code, exc_info=error)
+            self.post_message(TicketPrinted(printing, False, visitor_message("error")))
+        elif worker.group == "counts":
+            if not isinstance(error, StorageError):  # the database away: the next tap finds out
+                log.error("kiosk: reading the waiting counts failed", exc_info=error)
+        elif not isinstance(error, TalonError):
+            log.error("kiosk: worker %s failed", worker.name, exc_info=error)
+            self.notify("Не получилось. Попробуйте ещё раз или обратитесь к информатору.",
+                        severity="error", timeout=8)
+            self.go_home()
+        elif isinstance(error, StorageError) or worker.group == "connect":  # connect: also a schema to upgrade
+            log.warning("kiosk: database unreachable (%s): %s", worker.name, error)
+            self.database_down(_staff_note(error))
+        else:  # the ticket was refused: e.g. a service removed from the config meanwhile
+            self.go_home()
+            if not isinstance(error, OfficeClosed):  # the office has just closed: the home screen says so
+                self.notify(str(error), severity="error", timeout=8)
 
 
 def _staff_note(error: Exception) -> str:

@@ -13,14 +13,19 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.worker import Worker, WorkerState
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
 from queue_kiosk.announce import Announcer
 from queue_kiosk.board_feed import BoardZone, CallFeed
 from queue_kiosk.screens.board import BoardScreen, Speaker
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,19 @@ class BoardApp(App):
         assert isinstance(screen, BoardScreen)
         return screen
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A poll that raised (the feed turns an unreachable database into «нет связи» itself, so
+        this is a programming error): logged, and the next tick polls again."""
+        if event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.state == WorkerState.ERROR:
+            log.error("board poll failed", exc_info=event.worker.error)
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                screen.poll_finished()
 
-def build_board_app(config: Config, *, clock: Clock | None = None, service=None,  # noqa: ANN001
+
+def build_board_app(config: Config, *, clock: Clock | None = None, service: QueueApi | None = None,
                     speaker: Speaker | None = None, zone: BoardZone | None = None,
                     blink: bool = True) -> BoardApp:
     """The board for ``config``; with ``service`` given it uses that instead of opening the database."""
@@ -60,7 +76,7 @@ def build_board_app(config: Config, *, clock: Clock | None = None, service=None,
     if service is not None:
         connect = lambda: service  # noqa: E731
     else:
-        def connect():  # noqa: ANN202 - QueueService
+        def connect() -> QueueApi:
             from queue_core import open_service
 
             return open_service(config, clock)

@@ -13,9 +13,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from queue_core.config import Config
 from queue_core.domain import CallShown, ClockSkew, StorageError
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +64,13 @@ class BoardZone:
 class CallFeed:
     """Reads the board's data through the service layer; one poll at a time (not thread-safe)."""
 
-    def __init__(self, config: Config, connect: Callable[[], object], zone: BoardZone | None = None,
+    def __init__(self, config: Config, connect: Callable[[], QueueApi], zone: BoardZone | None = None,
                  *, history: int | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.zone = zone or BoardZone.from_config(config)
         self.history = history or config.board.history
         self._connect = connect
-        self._service = None
+        self._service: QueueApi | None = None
         self._note = ""
         self._monotonic = monotonic
         self.last_seen: int | None = None  # None until the recent history was read once
@@ -81,7 +85,7 @@ class CallFeed:
         return tuple(WaitingLine(s.prefix, s.name, 0) for s in self._services)
 
     @property
-    def service(self):  # noqa: ANN201 - QueueService or None
+    def service(self) -> QueueApi | None:
         return self._service
 
     def poll(self) -> FeedUpdate:
@@ -116,14 +120,14 @@ class CallFeed:
         return FeedUpdate(online=True, calls=tuple(calls), history=history, waiting=waiting)
 
     # --- reads -------------------------------------------------------------------------------------
-    def _start(self, svc) -> tuple[tuple[CallShown, ...], int]:  # noqa: ANN001
+    def _start(self, svc: QueueApi) -> tuple[tuple[CallShown, ...], int]:
         # Read the high-water mark first: a call made meanwhile comes with the next poll, not twice.
         last = svc.last_event_id()
         recent = [c for c in svc.recent_calls(self.history + 1, windows=self.zone.windows or None)
                   if c.event_id <= last and self._shows(c)]
         return tuple(recent), last
 
-    def _since(self, svc, mark: int) -> tuple[list[CallShown], int]:  # noqa: ANN001
+    def _since(self, svc: QueueApi, mark: int) -> tuple[list[CallShown], int]:
         out: list[CallShown] = []
         while True:  # unfiltered batches, so a page full of other windows' calls still moves the mark
             batch = svc.calls_since(mark, limit=BATCH)
@@ -134,7 +138,7 @@ class CallFeed:
             if len(batch) < BATCH:
                 return out, mark
 
-    def _waiting(self, svc) -> tuple[WaitingLine, ...]:  # noqa: ANN001
+    def _waiting(self, svc: QueueApi) -> tuple[WaitingLine, ...]:
         counts = svc.waiting_counts()
         return tuple(WaitingLine(s.prefix, s.name, counts.get(s.id, 0)) for s in self._services)
 

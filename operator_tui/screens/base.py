@@ -1,34 +1,42 @@
-"""What every working screen shares: the poll timer, the outage banner and running an action.
+"""What every working screen shares: the poll timer, the outage banner, running an action and the
+function keys that make no sense now (:mod:`.key_rules`).
 
 The screen owns its timer (``operator.refresh_s``, about a second). Each tick starts one thread
 worker that asks :class:`~operator_tui.live.LiveFeed` for a fresh read, which is skipped when the
 database has not changed. An action runs in its own worker, once: it is never retried by itself, so
-nothing is doubled across an outage, and a failure says «действие не выполнено».
+nothing is doubled across an outage, and a failure says «действие не выполнено». Workers post their
+result as a message; what a failure shows is decided in one place, the app's
+``on_worker_state_changed``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from textual import work
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
-from queue_core.domain import ClockSkew, StorageError, TalonError
+from queue_core.config import Config
 
 from ..live import LiveFeed
+from ..messages import ActionDone, LiveLoaded
 from ..parts import Parts
-from ..messages import ActionDone, ActionFailed, LiveFailed, LiveLoaded
 from ..widgets.banner import DbBanner
+from .key_rules import BUSY, KeyRules
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
+
+    from ..app import OperatorApp
 
 NOT_DONE = "действие не выполнено"
 
+V = TypeVar("V")  # what the screen reads each tick
+R = TypeVar("R")  # what an action's service call returns
 
-class LiveScreen(Parts, Screen):
-    # Actions that change something: greyed out in the footer while another one is in flight.
-    CHANGING_ACTIONS: frozenset[str] = frozenset()
+
+class LiveScreen(Parts, KeyRules, Generic[V]):
+    app: OperatorApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,11 +47,11 @@ class LiveScreen(Parts, Screen):
         self.feed = LiveFeed(self.app.service)
 
     # --- to be filled by each screen ------------------------------------------------------------
-    def load(self) -> Any:  # noqa: ANN401
+    def load(self) -> V | None:
         """Runs in a thread: read what the screen shows; None when nothing changed."""
         raise NotImplementedError
 
-    def show(self, data: Any) -> None:  # noqa: ANN401
+    def show(self, data: V) -> None:
         """Runs on the UI thread: put fresh data on the screen, updating widgets in place."""
 
     def redraw_time(self) -> None:
@@ -51,11 +59,11 @@ class LiveScreen(Parts, Screen):
 
     # --- polling ------------------------------------------------------------------------------------
     @property
-    def service(self):  # noqa: ANN201
+    def service(self) -> QueueApi:
         return self.app.service
 
     @property
-    def config(self):  # noqa: ANN201
+    def config(self) -> Config:
         return self.app.config
 
     def on_mount(self) -> None:
@@ -70,7 +78,10 @@ class LiveScreen(Parts, Screen):
         if self._polling:  # a slow database: never pile up readers
             return
         self._polling = True
-        self._poll()
+        self.app.run_blocking(self, self._read, group="poll", exclusive=True)
+
+    def _read(self) -> None:  # in the poll worker
+        self.post_message(LiveLoaded(self.load()))
 
     def refresh_now(self) -> None:
         """Re-read at once (after this terminal's own action), even if a poll is in flight."""
@@ -80,17 +91,8 @@ class LiveScreen(Parts, Screen):
         else:
             self.tick()
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll(self) -> None:
-        try:
-            data = self.load()
-        except TalonError as e:
-            self.post_message(LiveFailed(e))
-        else:
-            self.post_message(LiveLoaded(data))
-
-    def on_live_loaded(self, message: LiveLoaded) -> None:
-        self._polling = False
+    def on_live_loaded(self, message: LiveLoaded[V]) -> None:
+        self.poll_finished()
         if self.offline:
             self.offline = False
             self.part(DbBanner).hide()
@@ -101,64 +103,38 @@ class LiveScreen(Parts, Screen):
             self._poll_again = False
             self.tick()
 
-    def on_live_failed(self, message: LiveFailed) -> None:
+    def poll_finished(self) -> None:
         self._polling = False
-        if isinstance(message.error, StorageError):
-            self.offline = True
-            self.feed.invalidate()
-            self.part(DbBanner).show_outage(str(message.error))
-        else:
-            self.notify(str(message.error), severity="error")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:  # a programming error: say so, keep the terminal alive
-            self._polling = False
-            self.busy = False
-            self.refresh_bindings()
-            self.notify(f"Внутренняя ошибка: {event.worker.error!r}", severity="error", timeout=15)
+    def show_outage(self, detail: str) -> None:
+        """The database did not answer: the red banner, until a read goes through again."""
+        self.offline = True
+        self.feed.invalidate()
+        self.part(DbBanner).show_outage(detail)
 
     # --- actions ------------------------------------------------------------------------------------
-    def run_action(self, label: str, fn: Callable[[], Any], then: Callable[[Any], None] | None = None) -> None:
+    def run_action(self, label: str, fn: Callable[[], R], then: Callable[[R], None] | None = None) -> None:
         """Run ``fn`` (a service call) once in a thread; ``then(result)`` on success."""
         if self.busy:
-            self.notify("Подождите: предыдущее действие ещё выполняется")
+            self.notify(BUSY)
             return
         self.busy = True
         self.refresh_bindings()
-        self._act(label, fn, then)
 
-    @work(thread=True, group="action", exit_on_error=False)
-    def _act(self, label: str, fn: Callable[[], Any], then: Callable[[Any], None] | None) -> None:
-        try:
-            result = fn()
-        except StorageError as e:
-            self.post_message(ActionFailed(label, e, storage=True))
-        except TalonError as e:
-            self.post_message(ActionFailed(label, e, storage=False))
-        else:
-            self.post_message(ActionDone(label, result, then))
+        def act() -> None:  # in the action worker
+            self.post_message(ActionDone(fn(), then))
 
-    def on_action_done(self, message: ActionDone) -> None:
+        self.app.run_blocking(self, act, group="action", name=label)
+
+    def on_action_done(self, message: ActionDone[Any]) -> None:
         self.busy = False
         if message.then is not None:
             message.then(message.result)
-        self.refresh_bindings()
-        self.refresh_now()
+        self.end_action()
 
-    def on_action_failed(self, message: ActionFailed) -> None:
+    def end_action(self, reread: bool = True) -> None:
+        """The action went through or failed: the keys come back (and the screen re-reads)."""
         self.busy = False
-        if message.storage:
-            self.offline = True
-            self.part(DbBanner).show_outage(str(message.error))
-            why = (str(message.error) if isinstance(message.error, ClockSkew)  # reads still work: the banner goes
-                   else "нет связи с базой данных. Повторите, когда связь вернётся.")
-            self.notify(f"{message.label}: {NOT_DONE} — {why}", severity="error", timeout=10)
-        else:
-            self.notify(f"{message.label}: {message.error}", severity="warning", timeout=8)
         self.refresh_bindings()
-        self.refresh_now()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.CHANGING_ACTIONS and self.busy:
-            return None
-        return True
+        if reread:
+            self.refresh_now()

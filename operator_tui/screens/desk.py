@@ -3,13 +3,13 @@ see the whole hall, reprint what the kiosk failed to print, find a ticket and ca
 
 from __future__ import annotations
 
-from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from queue_core.domain import QueueSnapshot, StaffSession, StorageError, TalonError, TicketInfo
+from queue_core.domain import QueueSnapshot, StaffSession, StorageError, TicketInfo, WindowState
 
 from ..format import category_label, local_hm
+from ..messages import TicketFound
 from ..widgets.banner import DbBanner
 from ..widgets.keys import KeyHints
 from ..widgets.hall import HallView
@@ -17,9 +17,10 @@ from ..widgets.topbar import TopBar
 from ..widgets.visitor import VisitorPanel
 from .base import LiveScreen
 from .dialogs import ChooseServiceDialog, ConfirmDialog, FormDialog, TicketDialog
+from .key_rules import hidden_f9
 
 
-class DeskScreen(LiveScreen):
+class DeskScreen(LiveScreen[QueueSnapshot]):
     BINDINGS = [
         Binding("f2", "issue", "Выдать талон", key_display="F2"),
         Binding("f3", "serve_direct", "Обслужить сразу", key_display="F3"),
@@ -79,7 +80,8 @@ class DeskScreen(LiveScreen):
         return "обслуживание у стойки информатора" if t else None
 
     @property
-    def state(self):  # noqa: ANN201 - WindowState of the desk
+    def state(self) -> WindowState | None:
+        """The desk's own window: who works here, on a break or not, the visitor at the desk."""
         if self.snap is None:
             return None
         return next((w for w in self.snap.windows if w.number == self.window), None)
@@ -90,7 +92,7 @@ class DeskScreen(LiveScreen):
                 bool(self.snap and self.snap.print_faults))
 
     # --- what makes sense now -----------------------------------------------------------------
-    def disabled_reason(self, action: str) -> str | None:
+    def key_rules(self) -> dict[str, str | None]:
         st = self.state
         cur = st.current if st else None
         paused = bool(st and st.paused)
@@ -98,27 +100,12 @@ class DeskScreen(LiveScreen):
             "serve_direct": (f"У стойки талон {cur.code}: F5 — завершить" if cur else
                              "Стойка на перерыве" if paused else None),
             "finish": None if cur else "У стойки нет посетителя",
-            "reprint": None if self.query_one(HallView).faults.selected else "Сбоев печати нет",
+            "reprint": None if self.part(HallView).faults.selected else "Сбоев печати нет",
             "pause": f"Сначала завершите талон {cur.code}" if cur else None,
-        }.get(action)
+        }
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        paused = bool(self.state and self.state.paused)
-        if (action == "pause" and paused) or (action == "resume" and not paused):
-            return False
-        if super().check_action(action, parameters) is None:
-            return None
-        return None if self.disabled_reason(action) else True
-
-    def on_key(self, event: events.Key) -> None:
-        bindings = self._bindings.key_to_bindings.get(event.key, ())
-        if not bindings or any(self.check_action(b.action, ()) for b in bindings):
-            return
-        event.stop()
-        self.app.bell()
-        reasons = [self.disabled_reason(b.action) for b in bindings]
-        self.notify(next((r for r in reasons if r), "Подождите: предыдущее действие ещё выполняется"),
-                    severity="warning")
+    def hidden_keys(self) -> frozenset[str]:
+        return frozenset({hidden_f9(bool(self.state and self.state.paused))})
 
     # --- issuing and serving ------------------------------------------------------------------
     def _services(self) -> list[tuple[str, str]]:
@@ -191,17 +178,15 @@ class DeskScreen(LiveScreen):
         self.app.push_screen(FormDialog("Найти талон", [("code", "Номер талона (например, А-015):", "")]),
                              lambda a: a and a["code"] and self._find(a["code"]))
 
-    @work(thread=True, exclusive=True, group="find", exit_on_error=False)
     def _find(self, code: str) -> None:
-        try:
-            ticket, history = self.service.ticket(code), self.service.ticket_history(code)
-        except TalonError as e:
-            self.app.call_from_thread(self.notify, str(e), severity="warning")
-            return
-        self.app.call_from_thread(self._show_ticket, ticket, history)
+        def find() -> None:  # in the search worker
+            self.post_message(TicketFound(self.service.ticket(code), self.service.ticket_history(code)))
 
-    def _show_ticket(self, ticket: TicketInfo, history: list) -> None:
-        dialog = TicketDialog(ticket, history, self.config.office.tz, category_label(self.config, ticket.category))
+        self.app.run_blocking(self, find, group="find", exclusive=True)
+
+    def on_ticket_found(self, message: TicketFound) -> None:
+        ticket = message.ticket
+        dialog = TicketDialog(ticket, message.history, self.config.office.tz, category_label(self.config, ticket.category))
         self.app.push_screen(dialog, lambda choice: self._ticket_choice(ticket, choice))
 
     def _ticket_choice(self, ticket: TicketInfo, choice: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 
 from rich.text import Text
 from textual import on
@@ -191,7 +192,7 @@ class TicketDialog(Dialog):
     TicketDialog DataTable { height: auto; max-height: 14; margin-bottom: 1; }
     """
 
-    def __init__(self, ticket: TicketInfo, history: Sequence[EventInfo], tz, category: str) -> None:  # noqa: ANN001
+    def __init__(self, ticket: TicketInfo, history: Sequence[EventInfo], tz: tzinfo, category: str) -> None:
         super().__init__(f"Талон {ticket.code}", "Esc — закрыть")
         self.ticket, self.history, self.tz, self.category = ticket, list(history), tz, category
 

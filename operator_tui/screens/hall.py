@@ -27,7 +27,7 @@ class KpiHallView(HallView):
             yield Label("", id="spark-axis")
 
 
-class HallScreen(LiveScreen):
+class HallScreen(LiveScreen[tuple[QueueSnapshot, TodayKpis]]):
     BINDINGS = [Binding("f12", "logout", "Выход", key_display="F12")]
 
     def __init__(self, who: StaffSession) -> None:

@@ -7,20 +7,30 @@ PIN without taking a window (supervisors).
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import TYPE_CHECKING
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select
 
-from queue_core.domain import StorageError, TalonError
+from queue_core.domain import StaffSession, TalonError
+
+from ..messages import LoggedIn
+
+if TYPE_CHECKING:
+    from queue_core.protocol import QueueApi
+
+    from ..app import OperatorApp
 
 HALL = -1  # the "window" of the supervisor's read-only hall view
 HALL_ROLES = ("supervisor", "admin")
 
 
 class LoginScreen(Screen):
+    app: OperatorApp  # type: ignore[assignment]
     BINDINGS = [Binding("ctrl+q", "app.quit", "Закрыть программу")]
 
     def __init__(self, window: int | None = None, login: str | None = None, message: str = "") -> None:
@@ -101,28 +111,30 @@ class LoginScreen(Screen):
     def _error(self, text: str) -> None:
         self.query_one("#login-error", Label).update(text)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
     def _login(self, window: int, login: str, pin: str) -> None:
         svc = self.app.service
-        try:
-            if window == HALL:
-                result = svc.authenticate(login, pin)
-                if result.actor.role not in HALL_ROLES:
-                    svc.end_session(result.actor)
-                    raise TalonError(f"Обзор зала — для руководителя; у «{result.actor.login}» роль "
-                                     f"{result.actor.role}. Выберите окно")
-            else:
-                result = svc.login(window, login, pin)
-        except StorageError as e:
-            self.app.call_from_thread(self._failed, f"{e}. Вход не выполнен, повторите")
-        except TalonError as e:
-            self.app.call_from_thread(self._failed, str(e))
-        else:
-            self.app.call_from_thread(self.app.open_work, result)
 
-    def _failed(self, text: str) -> None:
+        def log_in() -> None:  # in the login worker
+            who = hall_viewer(svc, login, pin) if window == HALL else svc.login(window, login, pin)
+            self.app.post_message(LoggedIn(who))
+
+        self.app.run_blocking(self, log_in, group="login", exclusive=True)
+
+    def refused(self, text: str) -> None:
+        """The login did not go through: say why, and ask for the PIN again."""
         self.busy = False
         self._error(text)
         pin = self.query_one("#login-pin", Input)
         pin.value = ""
         pin.focus()
+
+
+def hall_viewer(svc: QueueApi, login: str, pin: str) -> StaffSession:
+    """The session of the supervisor (or admin) behind ``login`` and ``pin``, who takes no window.
+    Raises TalonError."""
+    who = svc.authenticate(login, pin)
+    if who.actor.role not in HALL_ROLES:
+        svc.end_session(who.actor)
+        raise TalonError(f"Обзор зала — для руководителя; у «{who.actor.login}» роль {who.actor.role}. "
+                         "Выберите окно")
+    return who

@@ -6,9 +6,10 @@ and pressing it says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,9 +26,10 @@ from ..widgets.topbar import TopBar
 from ..widgets.visitor import VisitorPanel
 from .base import LiveScreen
 from .dialogs import ChooseServiceDialog, ConfirmDialog, FinishDialog, FormDialog
+from .key_rules import hidden_f9
 
 
-class OperatorScreen(LiveScreen):
+class OperatorScreen(LiveScreen[WindowView]):
     BINDINGS = [
         Binding("f2", "call_next", "Вызвать", key_display="F2"),
         Binding("f3", "recall", "Повторно", key_display="F3"),
@@ -110,13 +112,12 @@ class OperatorScreen(LiveScreen):
     def current(self) -> TicketInfo | None:
         return self.view.state.current if self.view else None
 
-    def disabled_reason(self, action: str) -> str | None:
-        """Why ``action`` makes no sense now (None: it does)."""
-        if self.view is None and action != "logout":
-            return "Данные окна ещё не загружены"
-        cur, paused = self.current, self.view.state.paused if self.view else False
+    def key_rules(self) -> dict[str, str | None]:
+        if self.view is None:
+            return dict.fromkeys(self.CHANGING_ACTIONS - {"logout"}, "Данные окна ещё не загружены")
+        cur, paused = self.current, self.view.state.paused
         called = cur is not None and cur.status == "called"
-        rules = {
+        return {
             "call_next": (f"У окна талон {cur.code}: завершите его, отметьте неявку или перенаправьте" if cur
                           else "Окно на перерыве: F9 — продолжить" if paused else None),
             "call_by_code": (f"У окна талон {cur.code}" if cur else "Окно на перерыве" if paused else None),
@@ -131,34 +132,16 @@ class OperatorScreen(LiveScreen):
             "pause": "Окно уже на перерыве" if paused else (f"Сначала завершите талон {cur.code}" if cur else None),
             "resume": None if paused else "Окно не на перерыве",
         }
-        return rules.get(action)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        paused = bool(self.view and self.view.state.paused)
+    def hidden_keys(self) -> frozenset[str]:
+        hidden = {hidden_f9(bool(self.view and self.view.state.paused))}
         cur = self.current
-        if (action == "pause" and paused) or (action == "resume" and not paused):
-            return False  # F9 is either «Перерыв» or «Продолжить»
-        if action in ("verify", "decline") and not (cur and cur.category_claimed):
-            return False  # the prompt and these keys appear only when there is a document to check
-        if super().check_action(action, parameters) is None:
-            return None
-        return None if self.disabled_reason(action) else True
-
-    def on_key(self, event: events.Key) -> None:
-        """A key whose action makes no sense now is not silently ignored: say why."""
-        bindings = self._bindings.key_to_bindings.get(event.key, ())
-        if not bindings or any(self.check_action(b.action, ()) for b in bindings):
-            return
-        event.stop()
-        self.app.bell()
-        if self.busy:
-            self.notify("Подождите: предыдущее действие ещё выполняется")
-            return
-        reasons = [self.disabled_reason(b.action) for b in bindings]
-        self.notify(next((r for r in reasons if r), "Сейчас недоступно"), severity="warning")
+        if not (cur and cur.category_claimed):  # the prompt and ^Y/^N appear only with a document to check
+            hidden |= {"verify", "decline"}
+        return frozenset(hidden)
 
     # --- actions ------------------------------------------------------------------------------
-    def _svc_call(self, name: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def _svc_call(self, name: str, *args: object, **kwargs: object) -> Callable[[], Any]:
         method = getattr(self.service, name)
         return lambda: method(*args, **kwargs)
 

@@ -72,8 +72,8 @@ class BigCode(Static):
     BigCode { width: auto; height: auto; min-height: 5; padding: 0 2; text-style: bold; color: $text; }
     """
 
-    def __init__(self, code: str | None = None, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(**kwargs)
+    def __init__(self, code: str | None = None, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self._code: str | None = None
         self.code = code
 

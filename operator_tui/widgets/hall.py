@@ -25,8 +25,8 @@ class HallView(Horizontal):
     HallView .section.-alarm { color: $error; }
     """
 
-    def __init__(self, config: Config, *, reprint: bool = False, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(**kwargs)
+    def __init__(self, config: Config, *, reprint: bool = False, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self.config, self.reprint = config, reprint
 
     def compose(self) -> ComposeResult:

@@ -54,8 +54,8 @@ class ServiceQueueTable(DataTable):
     DEFAULT_CSS = "ServiceQueueTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
     def __init__(self, config: Config, services: Sequence[str] | None = None, *, target: bool = True,
-                 name_width: int = 40, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)
+                 name_width: int = 40, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(cursor_type="none", zebra_stripes=True, id=id)
         self.config, self.target, self.name_width = config, target, name_width
         self.only = list(services) if services is not None else None
         self.categories = sorted(config.categories, key=lambda c: (not c.out_of_turn, -c.priority))
@@ -121,8 +121,8 @@ class WindowsTable(DataTable):
 
     DEFAULT_CSS = "WindowsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
-    def __init__(self, config: Config, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)
+    def __init__(self, config: Config, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(cursor_type="none", zebra_stripes=True, id=id)
         self.config = config
 
     def on_mount(self) -> None:
@@ -146,8 +146,8 @@ class TicketsTable(DataTable):
 
     DEFAULT_CSS = "TicketsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
 
-    def __init__(self, config: Config, *, selectable: bool = False, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(cursor_type="row" if selectable else "none", zebra_stripes=True, **kwargs)
+    def __init__(self, config: Config, *, selectable: bool = False, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(cursor_type="row" if selectable else "none", zebra_stripes=True, id=id)
         self.config = config
         self.tickets: dict[str, TicketInfo] = {}
 

@@ -16,8 +16,8 @@ class TopBar(Parts, Horizontal):
     TopBar > #top-right { width: auto; }
     """
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self._texts = ("", "")
 
     def compose(self) -> ComposeResult:

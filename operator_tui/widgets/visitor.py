@@ -35,8 +35,8 @@ class VisitorPanel(Parts, Vertical):
     VisitorPanel #verify-buttons Button { margin-right: 2; }
     """
 
-    def __init__(self, config: Config, **kwargs) -> None:  # noqa: ANN003
-        super().__init__(**kwargs)
+    def __init__(self, config: Config, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self.config = config
         self.ticket: TicketInfo | None = None
         self._shown: tuple | None = None

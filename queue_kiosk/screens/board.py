@@ -1,34 +1,30 @@
 """The hall board: the newest call large, the previous calls below, who waits for what at the foot.
 
 The screen owns the poll: every ``board.poll_s`` a thread worker asks the :class:`CallFeed` for
-new calls and returns them; the screen shows them when the worker has finished. A new call (or a recall) goes to the
+new calls and posts what it found; the screen shows it. A new call (or a recall) goes to the
 top, chimes, is spoken if a voice is configured, and blinks for ``board.highlight_s`` seconds.
 Calls read at start-up, and calls older than a minute found after an outage, are shown quietly.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
 
 from queue_core.clock import Clock
 from queue_core.config import Config
 from queue_core.domain import CallShown
 from queue_kiosk.announce import announcement_text
 from queue_kiosk.board_feed import CallFeed, FeedUpdate
+from queue_kiosk.messages import FeedPolled
 from queue_kiosk.widgets.board_calls import CallHistory, CallRow, LatestCall
 from queue_kiosk.widgets.board_header import BoardHeader, LinkMark
 from queue_kiosk.widgets.board_waiting import WaitingBar
-
-log = logging.getLogger(__name__)
 
 ANNOUNCE_MAX_AGE_S = 60  # a call older than this (found after an outage) is shown, not announced
 BLINK_S = 0.5
@@ -76,20 +72,18 @@ class BoardScreen(Screen):
     def poll(self) -> None:
         if not self._polling:  # one poll at a time: the feed keeps the last event id it saw
             self._polling = True
-            self._poll_worker()
+            # run by the app, so that its one worker-failure handler sees a failed poll
+            self.app.run_worker(self._read, group="board-feed", exclusive=True, thread=True, exit_on_error=False)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="board-feed")
-    def _poll_worker(self) -> FeedUpdate:
-        return self.feed.poll()
+    def _read(self) -> None:  # in the poll worker
+        self.post_message(FeedPolled(self.feed.poll()))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "board-feed" or not event.worker.is_finished:
-            return
-        self._polling = False  # only now: the feed's last event id must never be read by two polls
-        if event.state == WorkerState.SUCCESS:
-            self.apply(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            log.error("board poll failed", exc_info=event.worker.error)
+    def on_feed_polled(self, message: FeedPolled) -> None:
+        self.poll_finished()  # only now: the feed's last event id must never be read by two polls
+        self.apply(message.update)
+
+    def poll_finished(self) -> None:
+        self._polling = False
 
     def apply(self, update: FeedUpdate) -> None:
         """Show what a poll found (runs on the UI thread)."""

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, Static
 
 from queue_core.config import WEEKDAYS, ServiceConfig
-from queue_core.domain import StorageError
+from queue_kiosk.messages import CountsLoaded
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.widgets.clock import KioskClock
 
@@ -28,11 +27,6 @@ class HomeScreen(KioskScreen):
     """The screen a visitor walks up to. Outside office hours it shows the hours and no buttons."""
 
     BINDINGS = [Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)]
-
-    class CountsLoaded(Message):
-        def __init__(self, counts: dict[str, int]) -> None:
-            super().__init__()
-            self.counts = counts
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,22 +106,22 @@ class HomeScreen(KioskScreen):
             return f"Выдача талонов начнётся в {hours.opens:%H:%M}"
         return "Талоны на сегодня больше не выдаются"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def load_counts(self) -> None:
+        # run by the app, so that its one worker-failure handler sees a failed read
+        self.app.run_worker(self._read_counts, group="counts", exclusive=True, thread=True, exit_on_error=False)
+
+    def _read_counts(self) -> None:  # in the counts worker
         svc = self.app.service
         if svc is None:
             return
-        try:
-            token = svc.data_version()
-            if token is not None and token == self._changed_token:
-                return
-            counts = svc.waiting_counts()
-        except StorageError:
-            return  # the next tap finds out and shows the out-of-service screen
+        token = svc.data_version()
+        if token is not None and token == self._changed_token:
+            return
+        counts = svc.waiting_counts()
         self._changed_token = token
-        self.post_message(self.CountsLoaded(counts))
+        self.post_message(CountsLoaded(counts))
 
-    def on_home_screen_counts_loaded(self, message: CountsLoaded) -> None:
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
         self._counts = message.counts
         services = self.services
         for n, s in enumerate(services, start=1):

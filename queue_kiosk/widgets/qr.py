@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
+from textual.geometry import Size
 from textual.widget import Widget
 
 _DARK_ON_LIGHT = Style(color="#000000", bgcolor="#ffffff")
@@ -39,8 +40,8 @@ class QrCode(Widget):
     def render(self) -> RenderResult:
         return Text("\n".join(self.lines), style=_DARK_ON_LIGHT, no_wrap=True)
 
-    def get_content_width(self, container, viewport) -> int:  # noqa: ANN001
+    def get_content_width(self, container: Size, viewport: Size) -> int:
         return len(self.lines[0]) if self.lines else 0
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines)

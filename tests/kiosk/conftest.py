@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -102,14 +103,14 @@ def make_kiosk(kiosk_config: Config, svc, clock: FixedClock, fake_printer: Recor
 
 async def settle(pilot, app: KioskApp) -> None:  # noqa: ANN001
     """Let every worker finish and every message land (no sleeping on a guess). An exclusive
-    worker replaced by a newer one (the reconnection check) counts as finished."""
-    from textual.worker import WorkerCancelled
+    worker replaced by a newer one (the reconnection check) counts as finished, and so does one
+    that raised (the database away at a tap): what it shows is the app's to say."""
+    from textual.worker import WorkerCancelled, WorkerFailed
 
     for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass
+        for worker in list(app.workers):
+            with suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
         await pilot.pause()
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from queue_core.domain import Actor, EventKind
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let the workers finish and their messages land (no sleeps)."""
+    """Let the workers finish and their messages land (no sleeps). A worker that raised has
+    finished too: what it shows is the app's to say, and the test's to check."""
     app = pilot.app
     for _ in range(3):  # action worker -> its message -> the re-read worker -> its message
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            with suppress(WorkerFailed, WorkerCancelled):
+                await worker.wait()
         await pilot.pause()
 
 
@@ -25,11 +31,14 @@ async def log_in(pilot: Pilot, pin: str = "1234") -> None:
 async def at_work(pilot: Pilot, actor: Actor) -> None:
     """Straight to the working screen of the app's window with ``actor``, the session of the PIN
     login that opened its shift; the PIN path itself is tested in test_operator_login.py, and
-    hashing PINs is slow."""
+    hashing PINs is slow.
+
+    Opened from the app's own message loop, as a login does: a screen's ``self.app`` is the app
+    active where the screen was started, and with two terminals in one test that is the other one."""
     app = pilot.app
     assert actor.window == app.window, (actor, app.window)
     await settle(pilot)
-    app.open_work(app.service.session(actor.token))
+    app.call_later(app.open_work, app.service.session(actor.token))
     await settle(pilot)
 
 
