@@ -51,26 +51,23 @@ class OperatorApp(App):
     def __init__(self, config: Config, service: QueueApi | Callable[[], QueueApi] | None = None,
                  clock: Clock | None = None, *, window: int | None = None, login: str | None = None,
                  print_ticket: PrintTicket | None = None) -> None:
-        """``service``: a QueueService, or a callable that opens one (called in a worker, retried
-        while the database is unreachable); None opens the configured database."""
+        """``service``: the office's service (a :class:`QueueApi`), or a callable that opens one
+        (called in a worker, retried while it is unreachable), given by the composition root."""
         super().__init__()
         self.config = config
         self.clock = clock or SystemClock(config.office.tz)
         self.window, self.login = window, login
         self.print_ticket: PrintTicket = print_ticket or _print_and_record
         self.service: QueueApi | None = None
-        self._factory: Callable[[], QueueApi] = self._open_configured
+        if service is None:
+            raise TypeError("the operator app needs the office's service or a way to open it")
         if hasattr(service, "call_next"):
             self.service = service
-        elif service is not None:
+            self._factory: Callable[[], QueueApi] = lambda: service
+        else:
             self._factory = service
         self.db_status = "" if self.service is not None else "Подключение к базе данных…"
         self._asked_by: dict[Worker, Screen] = {}  # a screen's worker -> the screen, for its failure
-
-    def _open_configured(self) -> QueueApi:
-        from queue_core import open_service
-
-        return open_service(self.config, self.clock)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.window, self.login))
@@ -190,6 +187,7 @@ def build_app(config: Config, service: QueueApi | Callable[[], QueueApi] | None 
     return OperatorApp(config, service, clock, window=window, login=login, print_ticket=print_ticket)
 
 
-def run_operator(config: Config, window: int | None = None, login: str | None = None) -> None:
+def run_operator(config: Config, connect: Callable[[], QueueApi], window: int | None = None,
+                 login: str | None = None) -> None:
     """Run the terminal in this console (``talon operator --window N [--login L]``)."""
-    build_app(config, window=window, login=login).run()
+    build_app(config, connect, window=window, login=login).run()

@@ -25,7 +25,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from queue_core import open_service
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
 from queue_core.domain import ClockSkew, OfficeClosed, StorageError, TalonError, TicketInfo
@@ -75,9 +74,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.config = config
         self.clock: Clock = clock or SystemClock(config.office.tz)
         if service is None:
-            self._open_service: Callable[[], QueueApi] = lambda: open_service(config, self.clock)
-            self.service: QueueApi | None = None
-        elif callable(service):
+            raise TypeError("the kiosk needs the office's service or a way to open it")
+        if callable(service):
             self._open_service, self.service = service, None
         else:
             self._open_service, self.service = (lambda: service), service
@@ -274,7 +272,7 @@ def _log_to_file(config: Config) -> None:
     root.setLevel(logging.INFO)
 
 
-def run_kiosk(config: Config) -> None:
+def run_kiosk(config: Config, connect: Callable[[], QueueApi]) -> None:
     """Run the kiosk full-screen in this terminal until the administrator closes it."""
     _log_to_file(config)
-    build_app(config).run()
+    build_app(config, connect).run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,17 +70,15 @@ class BoardApp(App):
 
 
 def build_board_app(config: Config, *, clock: Clock | None = None, service: QueueApi | None = None,
-                    speaker: Speaker | None = None, zone: BoardZone | None = None,
-                    blink: bool = True) -> BoardApp:
-    """The board for ``config``; with ``service`` given it uses that instead of opening the database."""
+                    connect: Callable[[], QueueApi] | None = None, speaker: Speaker | None = None,
+                    zone: BoardZone | None = None, blink: bool = True) -> BoardApp:
+    """The board for ``config``, showing ``service`` or what ``connect`` opens (retried while the
+    office's service is unreachable)."""
     clock = clock or SystemClock(config.office.tz)
-    if service is not None:
+    if connect is None:
+        if service is None:
+            raise TypeError("the board needs the office's service or a way to open it")
         connect = lambda: service  # noqa: E731
-    else:
-        def connect() -> QueueApi:
-            from queue_core import open_service
-
-            return open_service(config, clock)
     return BoardApp(config, clock, CallFeed(config, connect, zone), speaker=speaker, blink=blink)
 
 
@@ -91,11 +90,11 @@ def voice_from_config(config: Config) -> Announcer | None:
     return Announcer(config.board.voice_command, wav_dir=Path(wav_dir) if wav_dir else None)
 
 
-def run_board(config: Config) -> None:
+def run_board(config: Config, connect: Callable[[], QueueApi]) -> None:
     """Run the board full-screen until Ctrl+Q (``talon board``)."""
     voice = voice_from_config(config)
     try:
-        build_board_app(config, speaker=voice).run()
+        build_board_app(config, connect=connect, speaker=voice).run()
     finally:
         if voice is not None:
             voice.close()

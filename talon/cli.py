@@ -48,6 +48,12 @@ class AppContext:
             self._config = load_config(self.config_path)
         return self._config
 
+    def connect(self) -> QueueService:
+        """Open the office's service (the apps call this in a worker, and again after an outage)."""
+        from queue_core import open_service
+
+        return open_service(self.config)
+
     @property
     def service(self) -> QueueService:
         if self._service is None:
@@ -524,7 +530,7 @@ def kiosk_cmd(app: AppContext) -> None:
     """Киоск выдачи талонов (полноэкранный терминал)."""
     from queue_kiosk.app import run_kiosk
 
-    run_kiosk(app.config)
+    run_kiosk(app.config, app.connect)
 
 
 @cli.command("board")
@@ -533,7 +539,7 @@ def board_cmd(app: AppContext) -> None:
     """Табло в зале."""
     from queue_kiosk.board import run_board
 
-    run_board(app.config)
+    run_board(app.config, app.connect)
 
 
 @cli.command("operator")
@@ -546,7 +552,7 @@ def operator_cmd(app: AppContext, window: int | None, login: str | None) -> None
         _bad_window(window)
     from operator_tui.app import run_operator
 
-    run_operator(app.config, window=window, login=login)
+    run_operator(app.config, app.connect, window=window, login=login)
 
 
 def _bad_window(window: int) -> None:

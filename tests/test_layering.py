@@ -13,6 +13,8 @@ def test_import_linter_contracts_hold() -> None:
                        text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "queue_core is the core: no UI, no printer KEPT" in r.stdout
+    assert "the apps see the core only through the service protocol and its values KEPT" in r.stdout
+    assert "the apps write no SQL KEPT" in r.stdout
 
 
 def test_quick_cli_commands_import_no_textual_and_no_escpos() -> None:

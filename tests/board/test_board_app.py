@@ -127,8 +127,7 @@ async def test_a_board_that_starts_without_a_database_keeps_trying(board_service
         return board_service
 
     code = call(board_service, staff_at[1])
-    app = build_board_app(board_service.config, clock=board_service.clock, blink=False)
-    app.feed._connect = connect  # noqa: SLF001
+    app = build_board_app(board_service.config, clock=board_service.clock, connect=connect, blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: "нет связи" in screen_text(app))
         await wait_until(pilot, lambda: app.board.shown() == [f"{code} → Окно 1"], timeout=5)
