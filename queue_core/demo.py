@@ -25,13 +25,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from .clock import FixedClock, SystemClock
 from .config import WEEKDAYS, Config
-from .domain import Actor, DomainError, Forbidden, TicketStatus
+from .domain import Actor, DomainError, Forbidden, TicketInfo, TicketStatus
 from .models import Operator, OperatorShift, Ticket
+
+if TYPE_CHECKING:
+    from .service import QueueService
 
 DEMO_PIN = "2468"
 DEMO_ADMIN = "demo-admin"  # made by the server box (Actor.system()) when the office has no admin yet
@@ -75,14 +79,15 @@ def working_days(config: Config, n: int, until: date) -> list[date]:
 
 
 def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | None = None, volume: float = 1.0,
-             progress: Callable[[int, int, date], None] | None = None) -> DemoResult:
+             progress: Callable[[int, int, date], None] | None = None, admin: Actor | None = None) -> DemoResult:
     """Simulate ``days`` working days ending ``until`` (default: yesterday, office-local).
 
     ``volume`` scales the arrivals (1.0 ≈ 150 visitors a day; tests use a small share).
 
     Refuses (:class:`DomainError`) when the database already holds tickets on those days, so a
     second run never mixes two simulations. Creates the demo operators (PIN ``2468``) if missing,
-    through the admin ``demo-admin`` (PIN ``2468``; made as the office's first admin when it has none)."""
+    in the name of ``admin`` (an admin's session), or else of ``demo-admin`` (PIN ``2468``; made as the
+    office's first admin when it has none)."""
     from . import open_service
 
     if days < 1:
@@ -103,11 +108,14 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
                               "демо заполняет только пустые дни (возьмите новую базу)")
         _refuse_open_shifts(svc)
         sim = _Office(svc, clock, random.Random(seed), volume)
-        admin = _demo_admin(svc)
-        try:
+        if admin is not None:
             sim.ensure_staff(admin)
-        finally:
-            svc.end_session(admin)
+        else:
+            ours = _demo_admin(svc)
+            try:
+                sim.ensure_staff(ours)
+            finally:
+                svc.end_session(ours)
         total = 0
         for i, day in enumerate(day_list, 1):
             total += sim.run_day(day)
@@ -118,7 +126,7 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
     return DemoResult(tuple(day_list), total, time.perf_counter() - started)
 
 
-def _refuse_open_shifts(svc) -> None:  # noqa: ANN001
+def _refuse_open_shifts(svc: QueueService) -> None:
     """The demo opens and closes every window of the office on each simulated day; a window someone
     works at today (one open shift per window) would stop it halfway, so it refuses before it starts."""
     with svc.db.read() as s:
@@ -133,7 +141,7 @@ def _refuse_open_shifts(svc) -> None:  # noqa: ANN001
                           "(--config с другим database.url)")
 
 
-def _demo_admin(svc) -> Actor:  # noqa: ANN001
+def _demo_admin(svc: QueueService) -> Actor:
     """An admin session to create the demo operators: ``demo-admin`` is made by the server box
     itself (:meth:`Actor.system`, allowed only while the office has no active admin), else it must
     already exist with the demo PIN."""
@@ -145,8 +153,8 @@ def _demo_admin(svc) -> Actor:  # noqa: ANN001
         return svc.authenticate(DEMO_ADMIN, DEMO_PIN).actor
     except DomainError as e:
         raise DomainError(f"Демо создаёт своих операторов от имени администратора «{DEMO_ADMIN}» (PIN {DEMO_PIN}), "
-                          f"а в этой базе уже есть другой администратор ({e}). Заполните демо-данными отдельную "
-                          "базу (--config с другим database.url)") from None
+                          f"а в этой базе уже есть другой администратор ({e}). Запустите демо от его имени "
+                          "(talon demo --as ЛОГИН) или заполните отдельную базу (--config с другим database.url)") from None
 
 
 @dataclass
@@ -190,7 +198,7 @@ def _demo_windows(cfg: Config) -> tuple[dict[int, _Window], _Window | None]:
 
 
 class _Office:
-    def __init__(self, svc, clock: FixedClock, rng: random.Random, volume: float) -> None:  # noqa: ANN001
+    def __init__(self, svc: QueueService, clock: FixedClock, rng: random.Random, volume: float) -> None:
         self.svc, self.clock, self.rng, self.volume = svc, clock, rng, volume
         self.config: Config = svc.config
         cfg = self.config
@@ -259,10 +267,10 @@ class _Office:
             out.append((self.opens + timedelta(minutes=rng.uniform(60, 480)), rng.randint(5, 15), "перерыв"))
         return sorted(out)
 
-    def _at(self, when: datetime, fn, *args) -> None:  # noqa: ANN001
+    def _at(self, when: datetime, fn: Callable[..., object], *args: object) -> None:
         heapq.heappush(self.queue, (when, next(self.seq), fn, args))
 
-    def _later(self, seconds: float, fn, *args) -> None:  # noqa: ANN001
+    def _later(self, seconds: float, fn: Callable[..., object], *args: object) -> None:
         self._at(self.clock.now() + timedelta(seconds=seconds), fn, *args)
 
     # --- events ---------------------------------------------------------------------------------
@@ -300,7 +308,7 @@ class _Office:
         t = self.svc.issue_ticket(service, category)
         return self._queued(t, claimed=t.category_claimed)
 
-    def _queued(self, t, *, claimed: bool) -> int:  # noqa: ANN001
+    def _queued(self, t: TicketInfo, *, claimed: bool) -> int:
         rng = self.rng
         v = _Visitor(t.id, t.code, t.service, claimed=claimed, decline=claimed and rng.random() < 0.08)
         self.visitors[v.id] = v

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from talon.cli import AppContext
+from talon.cli import AppContext, admin_acting, admin_options
 
 if TYPE_CHECKING:
     from queue_core.reports import Period
@@ -131,9 +131,14 @@ def report_cmd(app: AppContext, period: str | None, date_from: str | None, date_
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3660), help="Сколько рабочих дней.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Зерно случайности (тот же seed — те же данные).")
 @click.option("--until", help="Последний день (по умолчанию — вчера).")
+@admin_options
 @pass_app
-def demo_cmd(app: AppContext, days: int, seed: int, until: str | None) -> None:
-    """Заполнить базу смоделированными рабочими днями (через настоящий сервисный слой)."""
+def demo_cmd(app: AppContext, days: int, seed: int, until: str | None, session: str | None,
+             as_login: str | None) -> None:
+    """Заполнить базу смоделированными рабочими днями (через настоящий сервисный слой).
+
+    Демо-операторов создаёт администратор: указанный (--as / --session) или «demo-admin» (PIN 2468),
+    который становится первым администратором новой базы."""
     from queue_core.demo import run_demo
     from queue_core.reports import PeriodError, parse_date
 
@@ -147,7 +152,11 @@ def demo_cmd(app: AppContext, days: int, seed: int, until: str | None) -> None:
         def step(i: int, n: int, day: date) -> None:
             bar.update(1, day)
 
-        result = run_demo(app.config, days, seed, until=last, progress=step)
+        if session or as_login:
+            with admin_acting(app, session, as_login) as admin:
+                result = run_demo(app.config, days, seed, until=last, progress=step, admin=admin)
+        else:
+            result = run_demo(app.config, days, seed, until=last, progress=step)
     click.echo(f"Смоделировано рабочих дней: {len(result.days)} ({result.first:%d.%m.%Y}–{result.last:%d.%m.%Y}), "
                f"талонов: {result.tickets}, за {timedelta(seconds=round(time.monotonic() - started))}")
     since = (app.service.clock.today() - result.first).days + 1
