@@ -17,7 +17,7 @@ from textual.binding import Binding
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import OperatorInfo, ShiftInfo, TalonError, TicketInfo
+from queue_core.domain import CatalogMismatch, ClockSkew, OperatorInfo, ShiftInfo, TalonError, TicketInfo
 
 from .screens.desk import DeskScreen
 from .screens.login import LoginScreen
@@ -68,6 +68,8 @@ class OperatorApp(App):
     def _connect(self) -> None:
         try:
             service = self._factory()
+        except (ClockSkew, CatalogMismatch) as e:  # not an outage: the line says what to fix
+            self.call_from_thread(self._connect_failed, str(e), True)
         except TalonError as e:
             self.call_from_thread(self._connect_failed, str(e))
         else:
@@ -77,8 +79,8 @@ class OperatorApp(App):
         self.service = service
         self._set_db_status("")
 
-    def _connect_failed(self, error: str) -> None:
-        cause = error.rstrip(".") if error.startswith("Часы") else f"Нет связи с базой данных ({error})"  # ClockSkew
+    def _connect_failed(self, error: str, to_fix: bool = False) -> None:
+        cause = error.rstrip(".") if to_fix else f"Нет связи с базой данных ({error})"
         self._set_db_status(f"{cause}. Повторяем каждые {RECONNECT_S:.0f} с…")
         self.set_timer(RECONNECT_S, self._connect)
 

@@ -28,8 +28,10 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
+from .catalog import apply_config
 from .clock import FixedClock, SystemClock
 from .config import WEEKDAYS, Config
+from .db import Database
 from .domain import DomainError, TicketStatus
 from .models import Operator, OperatorShift, Ticket
 
@@ -50,6 +52,7 @@ class DemoResult:
     days: tuple[date, ...]
     tickets: int
     seconds: float
+    catalog: tuple[str, ...] = ()  # what applying the config's catalogue changed first (Russian lines)
 
     @property
     def first(self) -> date:
@@ -90,7 +93,14 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
     day_list = working_days(config, days, until)
     first_open = datetime.combine(day_list[0], config.office.hours[WEEKDAYS[day_list[0].weekday()]].opens, tz)
     clock = FixedClock(first_open - timedelta(hours=1), tz)
-    svc = open_service(config, clock)
+    db = Database(config.database_url, echo=config.database.echo)
+    try:
+        db.ensure_schema(auto_upgrade=db.is_sqlite)
+        catalog = tuple(c.applied_ru() for c in apply_config(db, config))  # the demo's office is its config's
+        svc = open_service(config, clock, database=db)
+    except BaseException:
+        db.dispose()
+        raise
     started = time.perf_counter()
     try:
         with svc.db.read() as s:
@@ -109,7 +119,7 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
                 progress(i, len(day_list), day)
     finally:
         svc.db.dispose()
-    return DemoResult(tuple(day_list), total, time.perf_counter() - started)
+    return DemoResult(tuple(day_list), total, time.perf_counter() - started, catalog)
 
 
 def _refuse_open_shifts(svc) -> None:  # noqa: ANN001
@@ -159,9 +169,10 @@ class _Office:
         mix = [SERVICE_MIX.get(s, 1.0 / max(1, len(self.services))) for s in self.services]
         self.mix = [m / sum(mix) for m in mix]
         cats = {c.id: c for c in cfg.categories}
-        self.svo = next((c.id for c in cfg.categories if c.out_of_turn), None)
+        out_of_turn = sorted((c for c in cfg.categories if c.out_of_turn), key=lambda c: -c.priority)
+        self.svo = "svo" if "svo" in cats else next((c.id for c in out_of_turn), None)
         self.disabled = "disabled" if "disabled" in cats else next(
-            (c.id for c in cfg.categories if c.priority and not c.out_of_turn), None)
+            (c.id for c in cfg.categories if c.priority and c.id != self.svo), None)
         ops = [w for w in cfg.windows if w.role == "operator"]
         self.windows = {w.number: _Window(w.number, f"demo{w.number}",
                                           frozenset(s for s, wt in w.services.items() if wt >= 0)) for w in ops}
@@ -254,6 +265,8 @@ class _Office:
             category = self.svo
         elif self.disabled and u < 0.075:
             category = self.disabled
+        if self.svc.catalog.categories[category].not_in_force(self.clock.today()):
+            category = "regular"  # a right not in force that day: nobody claims it
         info = self.info
         if category == self.svo and info and rng.random() < 0.45:
             if info.state == "idle":  # served at the desk at once (out of turn, no queue)

@@ -123,6 +123,7 @@ class FastIssue:
         with s.db.driver_write() as cur:
             now = s._of_record(self._server_now(cur, office)).astimezone(UTC)
             day = local_day(now, s.tz)
+            cat.check_in_force(day)  # the register of rights, on the day of record
             day_v, now_v = self._values(day, now)
             operator_id = window_id = None
             if desk is not None:

@@ -51,12 +51,13 @@ class Choice:
 
 def rank(c: Candidate, weights: Mapping[str, int]) -> tuple:
     """The sort key of §4; the smallest key is called first. Read it as the order of the rules."""
-    weight = weights[c.service]
+    # An out-of-turn right is the law's, not the office's routing: weights never order those tickets.
+    weight = None if c.out_of_turn else weights[c.service]
     return (
         not c.out_of_turn,  # 1. out-of-turn categories first, whatever the weights
         weight == 0,  # 2. weight 0: only when nothing else waits for this window
-        -c.priority,  # 3. category priority, higher first
-        -weight,  # 4. service weight for this window, higher first
+        -c.priority,  # 3. category priority, higher first (among out-of-turn ones too: svo before disabled)
+        -(weight or 0),  # 4. service weight for this window, higher first
         c.queued_at,  # 5. earlier first
         c.id,  # then the ticket id
     )

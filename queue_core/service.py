@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .catalog import Catalog, sync_catalog
+from .catalog import Catalog, read_catalog
 from .clock import Clock, SystemClock, as_utc, local_day
 from .config import WEEKDAYS, Config
 from .db import Database
@@ -43,8 +43,8 @@ class QueueService(StaffUseCases, SnapshotQueries):
         self.tz = config.office.tz
         self.policy = Policy(config.policy.max_priority_streak, config.policy.starvation_wait_min)
         self.check_clock()
-        with db.write() as s:
-            self.catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
+        with db.read() as s:  # the catalogue is written only by apply_catalog (talon config apply)
+            self.catalog: Catalog = read_catalog(s, config)
         self._expired_through: date | None = None
         self._service_time_cache: dict[int, tuple[datetime, float]] = {}
         self._fast_issue = FastIssue(self)
@@ -144,6 +144,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         concurrent kiosks, and its day is the day of record."""
         now = now or self._now(s)
         day = local_day(now, self.tz)
+        self.catalog.category_by_id[category_id].check_in_force(day)  # the register of rights, on the day of record
         number = self._next_number(s, day, service_id)
         prefix = self.catalog.service_by_id[service_id].prefix
         ticket = Ticket(office_id=self.catalog.office_id, day=day, service_id=service_id,
