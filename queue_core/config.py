@@ -182,13 +182,18 @@ class CategoryConfig(_Model):
             raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
         return v
 
+    @field_validator("basis")
+    @classmethod
+    def _basis(cls, v: str) -> str:
+        return "" if v in NO_BASIS else v  # «—» is how a person writes "none"; stored as empty
+
     @property
     def label(self) -> str:
         return self.short_name or self.name
 
     @property
     def has_basis(self) -> bool:
-        return self.basis not in NO_BASIS
+        return bool(self.basis)
 
 
 class WindowConfig(_Model):

@@ -49,6 +49,7 @@ def test_a_category_checked_on_a_document_needs_a_basis_too() -> None:
 
 def test_the_regular_queue_needs_no_basis_and_has_no_validity() -> None:
     assert _parse(categories(regular={"basis": ""})).category("regular").basis == ""
+    assert _parse(categories()).category("regular").basis == ""  # «—» in config.toml: no basis, stored empty
     with pytest.raises(ConfigError, match=r"^categories\[0\]: у обычной очереди не бывает срока действия"):
         _parse(categories(regular={"valid_to": date(2025, 12, 31)}))
 
