@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import ClockSkew, StaffSession, StorageError, TalonError, TicketInfo
+from queue_core.domain import CatalogMismatch, ClockSkew, StaffSession, StorageError, TalonError, TicketInfo
 
 from .messages import Connected, LoggedIn
 from .screens.base import NOT_DONE, LiveScreen
@@ -98,7 +98,8 @@ class OperatorApp(App):
             self.notify(f"Внутренняя ошибка: {worker.error!r}", severity="error", timeout=15)
         if worker.group == "connect":
             if error is not None:
-                cause = str(error).rstrip(".") if isinstance(error, ClockSkew) else f"Нет связи с базой данных ({error})"
+                to_fix = isinstance(error, ClockSkew | CatalogMismatch)  # not an outage: the line says what to fix
+                cause = str(error).rstrip(".") if to_fix else f"Нет связи с базой данных ({error})"
                 self._set_db_status(f"{cause}. Повторяем каждые {RECONNECT_S:.0f} с…")
                 self.set_timer(RECONNECT_S, self._connect)
         elif screen not in self.screen_stack:  # the screen that asked is gone: nothing to show it on

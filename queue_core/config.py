@@ -25,6 +25,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+NO_BASIS = ("", "-", "—", "–")  # how a category without a legal basis (the regular queue) may write it
 CODE_MAX_LEN = 16  # the width of ticket.code in the schema
 BUSIEST_DAY = 9999  # the highest number a ticket code must still fit for
 
@@ -170,6 +171,9 @@ class CategoryConfig(_Model):
     out_of_turn: bool = False
     verify: bool = False
     target_wait_min: int | None = Field(None, ge=1, le=600)
+    basis: str = ""  # the act or programme that grants the right (the register of rights, DESIGN.md §3)
+    valid_from: date | None = None  # first day in force (inclusive)
+    valid_to: date | None = None  # last day in force (inclusive)
 
     @field_validator("id")
     @classmethod
@@ -178,9 +182,18 @@ class CategoryConfig(_Model):
             raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
         return v
 
+    @field_validator("basis")
+    @classmethod
+    def _basis(cls, v: str) -> str:
+        return "" if v in NO_BASIS else v  # «—» is how a person writes "none"; stored as empty
+
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def has_basis(self) -> bool:
+        return bool(self.basis)
 
 
 class WindowConfig(_Model):
@@ -318,6 +331,8 @@ class Config(_Model):
         _unique(self.windows, "number", "windows", "номер окна")
         if not any(c.id == "regular" for c in self.categories):
             raise ValueError("categories: нужна категория с id = \"regular\" (обычная очередь)")
+        for i, c in enumerate(self.categories):
+            _check_right(i, c)
         known = {s.id for s in self.services}
         for i, w in enumerate(self.windows):
             for sid in w.services:
@@ -370,6 +385,19 @@ class Config(_Model):
         return p if p.is_absolute() else (self.base_dir / p)
 
 
+def _check_right(i: int, c: CategoryConfig) -> None:
+    """A right to be served out of turn or on a document is granted by some act: the register names it."""
+    where = f"categories[{i}]"
+    if (c.out_of_turn or c.verify) and not c.has_basis:
+        what = "внеочередного обслуживания" if c.out_of_turn else "категории с проверкой документа"
+        raise ValueError(f"{where}.basis: укажите правовое основание {what} (нормативный акт или программа), "
+                         f"категория «{c.id}»")
+    if c.id == "regular" and (c.valid_from or c.valid_to):
+        raise ValueError(f"{where}: у обычной очереди не бывает срока действия (valid_from, valid_to)")
+    if c.valid_from and c.valid_to and c.valid_to < c.valid_from:
+        raise ValueError(f"{where}.valid_to: {c.valid_to:%d.%m.%Y} раньше valid_from {c.valid_from:%d.%m.%Y}")
+
+
 def _unique(items: list, attr: str, where: str, what: str) -> None:
     seen: set = set()
     for i, item in enumerate(items):
@@ -395,6 +423,10 @@ _PYDANTIC_RU = {
     "bool_type": "ожидается true или false",
     "bool_parsing": "ожидается true или false",
     "path_type": "ожидается путь к файлу",
+    "date_type": "ожидается дата, например 2025-01-01",
+    "date_parsing": "ожидается дата, например 2025-01-01",
+    "date_from_datetime_parsing": "ожидается дата, например 2025-01-01",
+    "date_from_datetime_inexact": "ожидается дата без времени, например 2025-01-01",
     "string_too_short": "нужно не меньше {min_length} симв.",
     "string_too_long": "допустимо не больше {max_length} симв.",
     "too_short": "нужно не меньше {min_length} элем.",

@@ -39,8 +39,8 @@ except ImportError:  # Windows
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0006"
-OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
+HEAD_REVISION = "0006"  # keep in step with the newest file in migrations/versions
+OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id
 # The office lock, then the server's clock: the subquery (a fence, OFFSET 0) runs first, so the
 # instant is read once the lock is ours and instants of one office follow commit order.
 LOCK_OFFICE_SQL = "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(:k) OFFSET 0) AS locked"
@@ -318,15 +318,16 @@ class Database:
         with _storage_errors():
             command.upgrade(alembic_config(self.url), "head")
 
-    def ensure_schema(self, *, auto_upgrade: bool) -> None:
-        """Make sure the schema is at head; upgrade it when allowed (the embedded default)."""
+    def ensure_schema(self, *, auto_upgrade: bool) -> bool:
+        """Make sure the schema is at head; upgrade it when allowed (the embedded default). True when
+        the database was empty and has just been created (its catalogue is still to be applied)."""
         rev = self.current_revision()
         if rev == HEAD_REVISION:
-            return
+            return False
         if auto_upgrade:
             log.info("обновление схемы базы %s: %s → %s", redact(self.url), rev or "пустая", HEAD_REVISION)
             self.upgrade()
-            return
+            return rev is None
         raise StorageError(
             f"Схема базы данных устарела ({rev or 'пустая база'}, нужна {HEAD_REVISION}): "
             "выполните «talon db upgrade»"

@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from .catalog import apply_config
 from .clock import FixedClock, SystemClock
 from .config import WEEKDAYS, Config
+from .db import Database
 from .domain import Actor, DomainError, Forbidden, TicketInfo, TicketStatus
 from .models import Operator, OperatorShift, Ticket
 
@@ -55,6 +57,7 @@ class DemoResult:
     days: tuple[date, ...]
     tickets: int
     seconds: float
+    catalog: tuple[str, ...] = ()  # what applying the config's catalogue changed first (Russian lines)
 
     @property
     def first(self) -> date:
@@ -97,7 +100,14 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
     day_list = working_days(config, days, until)
     first_open = datetime.combine(day_list[0], config.office.hours[WEEKDAYS[day_list[0].weekday()]].opens, tz)
     clock = FixedClock(first_open - timedelta(hours=1), tz)
-    svc = open_service(config, clock)
+    db = Database(config.database_url, echo=config.database.echo)
+    try:
+        db.ensure_schema(auto_upgrade=db.is_sqlite)
+        catalog = tuple(c.applied_ru() for c in apply_config(db, config))  # the demo's office is its config's
+        svc = open_service(config, clock, database=db)
+    except BaseException:
+        db.dispose()
+        raise
     started = time.perf_counter()
     try:
         with svc.db.read() as s:
@@ -123,7 +133,7 @@ def run_demo(config: Config, days: int = 90, seed: int = 1, *, until: date | Non
                 progress(i, len(day_list), day)
     finally:
         svc.db.dispose()
-    return DemoResult(tuple(day_list), total, time.perf_counter() - started)
+    return DemoResult(tuple(day_list), total, time.perf_counter() - started, catalog)
 
 
 def _refuse_open_shifts(svc: QueueService) -> None:
@@ -181,14 +191,6 @@ class _Window:
     actor: Actor | None = None  # the session of the PIN login that opened today's shift
 
 
-def _priority_categories(cfg: Config) -> tuple[str | None, str | None]:
-    """The out-of-turn category (СВО) and the priority one the demo's disabled visitors take."""
-    svo = next((c.id for c in cfg.categories if c.out_of_turn), None)
-    if any(c.id == "disabled" for c in cfg.categories):
-        return svo, "disabled"
-    return svo, next((c.id for c in cfg.categories if c.priority and not c.out_of_turn), None)
-
-
 def _demo_windows(cfg: Config) -> tuple[dict[int, _Window], _Window | None]:
     """The operator windows (demo logins ``demoN``) and the informator's desk (``demo-info``), if any."""
     windows = {w.number: _Window(w.number, f"demo{w.number}", frozenset(s for s, wt in w.services.items() if wt >= 0))
@@ -205,7 +207,11 @@ class _Office:
         self.services = [s.id for s in cfg.services if s.active]
         mix = [SERVICE_MIX.get(s, 1.0 / max(1, len(self.services))) for s in self.services]
         self.mix = [m / sum(mix) for m in mix]
-        self.svo, self.disabled = _priority_categories(cfg)
+        cats = {c.id: c for c in cfg.categories}
+        out_of_turn = sorted((c for c in cfg.categories if c.out_of_turn), key=lambda c: -c.priority)
+        self.svo = "svo" if "svo" in cats else next((c.id for c in out_of_turn), None)
+        self.disabled = "disabled" if "disabled" in cats else next(
+            (c.id for c in cfg.categories if c.priority and c.id != self.svo), None)
         self.windows, self.info = _demo_windows(cfg)
         self.names = dict(zip([w.login for w in self.windows.values()], itertools.cycle(OPERATOR_NAMES)))
 
@@ -294,6 +300,8 @@ class _Office:
             category = self.svo
         elif self.disabled and u < 0.075:
             category = self.disabled
+        if self.svc.catalog.categories[category].not_in_force(self.clock.today()):
+            category = "regular"  # a right not in force that day: nobody claims it
         info = self.info
         if category == self.svo and info and rng.random() < 0.45:
             if info.state == "idle":  # served at the desk at once (out of turn, no queue)

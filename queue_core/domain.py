@@ -109,6 +109,16 @@ class ClockSkew(StorageError):
                          "Запись запрещена, пока часы не исправлены: проверьте синхронизацию времени (NTP).")
 
 
+class CatalogMismatch(StorageError):
+    """The catalogue in the database (office, services, categories, windows) is not the one this
+    process' config describes, or was never applied: ``str()`` is one line naming the first
+    difference and the command that applies the config. Nothing was written.
+
+    A :class:`StorageError`, like an outdated schema or a refused clock: the database cannot be used
+    by this process as it stands, an administrator fixes it with one command, and every app already
+    shows such an error at start-up and retries until it is fixed."""
+
+
 def _duration_ru(seconds: float) -> str:
     """«45 с», «20 мин», «24 ч», «1 ч 5 мин»: as exact as a person needs to find the fault."""
     s = round(seconds)

@@ -50,6 +50,7 @@ def insert_ticket(uow: UnitOfWork, svc: ServiceRow, cat: CategoryRow, channel: s
     ``category_verified`` when the desk checked the document); its id and code."""
     if channel not in ("kiosk", "informator", "api"):
         raise DomainError(f"Неизвестный канал выдачи «{channel}»")
+    cat.check_in_force(uow.today)  # the register of rights, on the day of record
     office, now = uow.office, uow.now
     sqlite = office.db.is_sqlite
     cur = uow.cursor

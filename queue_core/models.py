@@ -56,6 +56,11 @@ class Category(SQLModel, table=True):
     out_of_turn: bool = False
     verify: bool = False
     target_wait_min: int | None = None
+    # The register of rights (DESIGN.md §3): the act or programme that grants the category, and the
+    # days it is in force (inclusive; None = open-ended).
+    basis: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class Window(SQLModel, table=True):

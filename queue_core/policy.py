@@ -63,7 +63,10 @@ ORDER: tuple[tuple[str, str], ...] = (
 
 
 def sort_value(value: Any, way: str) -> Any:  # a bool, int or datetime, by the rule
-    """One rule's part of the sort key (smaller is called first)."""
+    """One rule's part of the sort key (smaller is called first); None: the rule does not apply to
+    this ticket (the weights of an out-of-turn one) and ranks it with the first."""
+    if value is None:
+        return 0
     if way == "true_first":
         return 0 if value else 1
     if way == "zero_last":
@@ -73,8 +76,9 @@ def sort_value(value: Any, way: str) -> Any:  # a bool, int or datetime, by the 
 
 def rank(c: Candidate, weights: Mapping[str, int]) -> tuple:
     """The sort key of §4 (:data:`ORDER`); the smallest key is called first."""
-    values = {"out_of_turn": c.out_of_turn, "weight": weights[c.service], "priority": c.priority,
-              "queued_at": c.queued_at, "id": c.id}
+    # An out-of-turn right is the law's, not the office's routing: weights never order those tickets.
+    values = {"out_of_turn": c.out_of_turn, "weight": None if c.out_of_turn else weights[c.service],
+              "priority": c.priority, "queued_at": c.queued_at, "id": c.id}
     return tuple(sort_value(values[what], way) for what, way in ORDER)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import at_window, calling, issuing, queries, staff
-from .catalog import Catalog, sync_catalog
+from .catalog import Catalog, read_catalog
 from .clock import Clock, SystemClock
 from .config import Config
 from .db import Database
@@ -41,8 +41,8 @@ class QueueService:
         self.db = db
         self.clock = clock or SystemClock(config.office.tz)
         self.tz = config.office.tz
-        with db.write() as s:
-            catalog: Catalog = sync_catalog(s, config, lock=not db.is_sqlite)
+        with db.read() as s:  # the catalogue is written only by apply_catalog (talon config apply)
+            catalog: Catalog = read_catalog(s, config)
         self.office = Office(config, db, self.clock, catalog)
         self.catalog = catalog
         self.policy = self.office.policy

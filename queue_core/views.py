@@ -39,7 +39,10 @@ def sql_before(columns: dict[str, ColumnElement], values: dict[str, object]) -> 
             col = sa.case((col == 0, 1), else_=0)
         elif way == "desc":
             col = -col
-        terms.append((col, sort_value(values[what], way)))
+        if what == "weight" and "out_of_turn" in columns:  # weights never order out-of-turn tickets
+            col = sa.case((columns["out_of_turn"], 0), else_=col)
+        value = None if what == "weight" and values.get("out_of_turn") else values[what]
+        terms.append((col, sort_value(value, way)))
     expr = None
     for col, value in reversed(terms):
         less = col < value

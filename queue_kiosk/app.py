@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from queue_core.clock import Clock, SystemClock
 from queue_core.config import Config
-from queue_core.domain import ClockSkew, OfficeClosed, StorageError, TalonError, TicketInfo
+from queue_core.domain import CatalogMismatch, ClockSkew, OfficeClosed, StorageError, TalonError, TicketInfo
 from queue_kiosk.messages import Connected, TicketIssued, TicketPrinted
 from queue_kiosk.screens.base import KioskScreen
 from queue_kiosk.screens.home import HomeScreen
@@ -251,9 +251,9 @@ class KioskApp(App[None], inherit_bindings=False):
 
 
 def _staff_note(error: Exception) -> str:
-    """What the staff must fix, shown small on the out-of-service screen: only a wrong clock needs
-    someone at this terminal (an outage heals by itself)."""
-    return str(error) if isinstance(error, ClockSkew) else ""
+    """What the staff must fix, shown small on the out-of-service screen: a wrong clock, or a
+    catalogue that differs from this kiosk's config.toml (an outage heals by itself)."""
+    return str(error) if isinstance(error, ClockSkew | CatalogMismatch) else ""
 
 
 def build_app(config: Config, service: Any = None, **kwargs: Any) -> KioskApp:

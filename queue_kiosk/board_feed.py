@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from queue_core.config import Config
-from queue_core.domain import CallShown, ClockSkew, StorageError
+from queue_core.domain import CallShown, CatalogMismatch, ClockSkew, StorageError
 
 if TYPE_CHECKING:
     from queue_core.protocol import QueueApi
@@ -111,7 +111,7 @@ class CallFeed:
             waiting = self._waiting(svc)
         except StorageError as e:
             self._token = None  # re-read everything once the database is back
-            self._note = str(e) if isinstance(e, ClockSkew) else ""
+            self._note = str(e) if isinstance(e, ClockSkew | CatalogMismatch) else ""
             return FeedUpdate(online=False, error=str(e), note=self._note)
         # Only a poll that read everything moves the mark: a failure halfway loses no call.
         self.last_seen, self._token = mark, token

@@ -3,7 +3,8 @@
 Quick commands (``ticket issue``, ``call-next``, ``report``…) import no Textual and no escpos;
 the apps are imported only by the commands that start them.
 Exit status: 0 ok, 1 the office said no (wrong transition, wrong PIN, printer fault),
-2 a bad config value or argument, 3 the database is unreachable.
+2 a bad config value or argument, 3 the database is unreachable or not ready for this config
+(schema to upgrade, a catalogue that differs from config.toml, a clock off the database's).
 """
 
 from __future__ import annotations
@@ -129,6 +130,11 @@ def config_check(app: AppContext) -> None:
     for c in cfg.categories:
         flags = ", ".join(f for f, on in (("вне очереди", c.out_of_turn), ("проверка документа", c.verify)) if on)
         click.echo(f"  {c.id:<10} приоритет {c.priority:<4} {c.name}" + (f" ({flags})" if flags else ""))
+        if c.has_basis or c.valid_from or c.valid_to:
+            since = f" с {c.valid_from:%d.%m.%Y}" if c.valid_from else ""
+            until = f" по {c.valid_to:%d.%m.%Y}" if c.valid_to else ""
+            click.echo(f"             основание: {c.basis if c.has_basis else '—'}"
+                       + (f"; действует{since}{until}" if since or until else ""))
     click.echo("Окна:")
     for w in cfg.windows:
         weights = ", ".join(f"{k}={v}" for k, v in w.services.items())
@@ -140,6 +146,37 @@ def config_check(app: AppContext) -> None:
     click.echo("Конфигурация в порядке.")
 
 
+@config_group.command("apply")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Файл конфигурации (иначе общий --config, TALON_CONFIG или ./config.toml).")
+@pass_app
+def config_apply(app: AppContext, config_path: str | None) -> None:
+    """Записать каталог офиса (офис, услуги, категории, окна) из конфигурации в базу."""
+    from queue_core.db import Database
+
+    if config_path:
+        app.config_path, app._config = config_path, None
+    db = Database(app.config.database_url)
+    try:
+        db.ensure_schema(auto_upgrade=False)
+        _report_catalog(app.config, db)
+    finally:
+        db.dispose()
+
+
+def _report_catalog(config: Config, db) -> None:  # noqa: ANN001 - queue_core.db.Database
+    from queue_core.catalog import apply_config
+
+    changes = apply_config(db, config)
+    if not changes:
+        click.echo("Каталог уже совпадает с конфигурацией")
+        return
+    click.echo(f"Каталог офиса {config.office.code} обновлён по {config.path.name if config.path else 'config.toml'} "
+               f"(изменений: {len(changes)}):")
+    for c in changes:
+        click.echo(f"  {c.applied_ru()}")
+
+
 @cli.group("db")
 def db_group() -> None:
     """База данных."""
@@ -148,13 +185,17 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @pass_app
 def db_upgrade(app: AppContext) -> None:
-    """Применить миграции схемы (Alembic) до последней версии."""
+    """Применить миграции схемы (Alembic) до последней версии, затем каталог офиса из конфигурации."""
     from queue_core.db import HEAD_REVISION, Database, redact
 
     db = Database(app.config.database_url)
-    before = db.current_revision()
-    db.upgrade()
-    click.echo(f"{redact(db.url)}: схема {before or 'пустая'} → {HEAD_REVISION}")
+    try:
+        before = db.current_revision()
+        db.upgrade()
+        click.echo(f"{redact(db.url)}: схема {before or 'пустая'} → {HEAD_REVISION}")
+        _report_catalog(app.config, db)
+    finally:
+        db.dispose()
 
 
 @db_group.command("check")
@@ -591,7 +632,7 @@ click_ru.russify(cli)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error a person can cause becomes one line and an exit status."""
-    from queue_core.domain import BadArgument, StorageError, TalonError
+    from queue_core.domain import BadArgument, CatalogMismatch, StorageError, TalonError
 
     try:
         status = cli.main(args=argv, prog_name="talon", standalone_mode=False)
@@ -609,6 +650,9 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as e:
         click.echo(f"ошибка конфигурации: {e}", err=True)
         sys.exit(EXIT_USAGE)
+    except CatalogMismatch as e:  # the line says what differs and which command applies the config
+        click.echo(f"ошибка: {e}", err=True)
+        sys.exit(EXIT_STORAGE)
     except StorageError as e:
         from queue_core.db import reason_ru
 

@@ -157,6 +157,10 @@ def demo_cmd(app: AppContext, days: int, seed: int, until: str | None, session: 
                 result = run_demo(app.config, days, seed, until=last, progress=step, admin=admin)
         else:
             result = run_demo(app.config, days, seed, until=last, progress=step)
+    if result.catalog:
+        click.echo(f"Каталог офиса обновлён по конфигурации (изменений: {len(result.catalog)}):")
+        for line in result.catalog:
+            click.echo(f"  {line}")
     click.echo(f"Смоделировано рабочих дней: {len(result.days)} ({result.first:%d.%m.%Y}–{result.last:%d.%m.%Y}), "
                f"талонов: {result.tickets}, за {timedelta(seconds=round(time.monotonic() - started))}")
     since = (app.service.clock.today() - result.first).days + 1

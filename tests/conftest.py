@@ -43,6 +43,18 @@ def example_config_data() -> dict:
         return tomllib.load(f)
 
 
+# A priority category that is not out of turn (DESIGN.md §4 rule 3), for tests of the plain-priority
+# rule: both rights of the example office (svo, disabled) are out of turn.
+LARGE_FAMILY = {"id": "large_family", "name": "Многодетные семьи", "short_name": "многодетная семья",
+                "kiosk_label": "Многодетная семья", "document": "Покажите в окне удостоверение многодетной семьи",
+                "priority": 30, "verify": True, "basis": "Региональная мера поддержки многодетных семей (пример)"}
+
+
+def with_plain_priority() -> list[dict]:
+    """The example office's categories plus a plain-priority one (``large_family``)."""
+    return [*example_config_data()["categories"], LARGE_FAMILY]
+
+
 def make_config(tmp_path: Path, url: str | None = None, **sections: dict) -> Config:
     """The example office of config.toml with a database URL and section overrides."""
     data = example_config_data()

@@ -112,12 +112,16 @@ class DeskScreen(LiveScreen[QueueSnapshot]):
         return [(s.id, f"{s.prefix}  {s.name}") for s in self.config.services if s.active]
 
     def _categories(self) -> list[tuple[str, str]]:
-        return [(c.id, c.name) for c in sorted(self.config.categories, key=lambda c: c.priority)]
+        """The categories in force today (the register of rights in the service's catalogue)."""
+        today = self.app.clock.today()
+        cats = [c for c in self.service.catalog.categories.values() if c.not_in_force(today) is None]
+        return [(c.slug, c.name) for c in sorted(cats, key=lambda c: c.priority)]
 
     def action_issue(self) -> None:
-        dialog = ChooseServiceDialog("Выдать талон", self._services(), categories=self._categories(), category="regular",
+        categories = self._categories()
+        dialog = ChooseServiceDialog("Выдать талон", self._services(), categories=categories, category="regular",
                                      print_option=self.config.printer.backend != "none",
-                                     hint=f"1–{len(self.config.categories)} — категория (документ проверен у стойки), Enter — выдать, Esc — отмена")
+                                     hint=f"1–{len(categories)} — категория (документ проверен у стойки), Enter — выдать, Esc — отмена")
         self.app.push_screen(dialog, lambda a: a and self.run_action(
             "Выдача талона", lambda: self._issue(a["service"], a["category"] or "regular", a["print"]), self._issued))
 
@@ -143,9 +147,10 @@ class DeskScreen(LiveScreen[QueueSnapshot]):
                     title="Талон выдан", timeout=10, severity="error" if "сбой" in printed else "information")
 
     def action_serve_direct(self) -> None:
+        categories = self._categories()
         dialog = ChooseServiceDialog("Обслужить посетителя сразу у стойки", self._services(),
-                                     categories=self._categories(), category="svo",
-                                     hint=f"1–{len(self.config.categories)} — категория (документ проверен у стойки), Enter — обслужить, Esc — отмена")
+                                     categories=categories, category="svo",
+                                     hint=f"1–{len(categories)} — категория (документ проверен у стойки), Enter — обслужить, Esc — отмена")
         self.app.push_screen(dialog, lambda a: a and self.run_action(
             "Обслуживание у стойки",
             lambda: self.service.serve_direct(self.actor, a["service"], a["category"] or "svo"),

@@ -17,7 +17,7 @@ from ..models import Category, Office, Operator, Service, TicketFact, Window
 from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
 from .facts import build_facts, drop_facts, facts
-from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report
+from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report, Right
 from .period import Period, parse_period
 from .rollup import first_live_day, roll_up
 
@@ -86,7 +86,18 @@ def compute_report(source: QueueService | Database, period: Period | str, office
         if audit:
             step("Аудит очерёдности")
             pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup, live_from=live_from)
-    return Report(period, office, office_name, now, total, groups, oot, pa, tz)
+        rights = _rights(conn)
+    return Report(period, office, office_name, now, total, groups, oot, pa, tz, rights)
+
+
+def _rights(conn: sa.Connection) -> tuple[Right, ...]:
+    """The register of rights as the database holds it: out-of-turn first, then by priority."""
+    c = Category.__table__.c
+    rows = conn.execute(select(c.slug, c.name, c.priority, c.out_of_turn, c.verify, c.basis, c.valid_from,
+                               c.valid_to)).all()
+    rights = [Right(slug, name, prio, bool(oot), bool(verify), basis or "", vf, vt)
+              for slug, name, prio, oot, verify, basis, vf, vt in rows]
+    return tuple(sorted(rights, key=lambda r: (not r.out_of_turn, -r.priority, r.category)))
 
 
 def _day_number(is_sqlite: bool, day: ColumnElement) -> ColumnElement:

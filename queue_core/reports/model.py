@@ -134,6 +134,42 @@ class PriorityAudit:
 
 
 @dataclass(frozen=True)
+class Right:
+    """One entry of the register of rights (DESIGN.md §3): a category, what it gives, on what legal
+    basis and on which days, as the database held it when the report was made."""
+
+    category: str  # slug
+    name: str
+    priority: int
+    out_of_turn: bool
+    verify: bool
+    basis: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @property
+    def validity_ru(self) -> str:
+        """«бессрочно», «с 01.01.2025», «по 31.12.2025», «с 01.01.2025 по 31.12.2025»."""
+        parts = [f"с {self.valid_from:%d.%m.%Y}" if self.valid_from else "",
+                 f"по {self.valid_to:%d.%m.%Y}" if self.valid_to else ""]
+        return " ".join(p for p in parts if p) or "бессрочно"
+
+    def in_period_ru(self, period: Period) -> str:
+        """Whether the right was in force during ``period``: «весь период», «часть периода», «не действовало»."""
+        first = max(period.start, self.valid_from or period.start)
+        last = min(period.end, self.valid_to or period.end)
+        if first > last:
+            return "не действовало"
+        return "весь период" if (first, last) == (period.start, period.end) else "часть периода"
+
+    def to_json(self) -> dict:
+        return {"category": self.category, "name": self.name, "priority": self.priority,
+                "out_of_turn": self.out_of_turn, "verify": self.verify, "basis": self.basis,
+                "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+                "valid_to": self.valid_to.isoformat() if self.valid_to else None}
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     office: str | None  # office code, None = all offices
@@ -144,6 +180,12 @@ class Report:
     out_of_turn: OutOfTurn
     priority_audit: PriorityAudit | None  # None when not asked for
     timezone: str = "UTC"  # the office's zone (for showing instants); UTC when several offices
+    rights: tuple[Right, ...] = ()  # the register of rights, the strongest right first
+
+    @property
+    def out_of_turn_names(self) -> str:
+        """The out-of-turn categories the ``out_of_turn`` measures cover, for a title."""
+        return "; ".join(r.name for r in self.rights if r.out_of_turn) or "категорий вне очереди нет"
 
     def to_json(self) -> dict:
         return {
@@ -157,4 +199,5 @@ class Report:
             "groups": {name: [g.to_json() for g in rows] for name, rows in self.groups.items()},
             "out_of_turn": self.out_of_turn.to_json(),
             "priority_audit": self.priority_audit.to_json() if self.priority_audit else None,
+            "rights": [r.to_json() for r in self.rights],
         }

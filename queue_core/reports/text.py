@@ -70,7 +70,7 @@ def render_table(report: Report) -> str:
                 f"({fmt(t.within_target_pct, 'p')}); оценок {t.rating_count}, средняя {fmt(t.rating_mean, 'r')}, "
                 f"«4–5» {fmt(t.rating_top2_pct, 'p')}"]
     o = report.out_of_turn
-    out += ["", "Вне очереди (участники СВО и члены их семей):",
+    out += ["", f"Вне очереди ({report.out_of_turn_names}):",
             f"  талонов {o.count}, документ подтверждён {o.verified}, отклонён {o.declined}, обслужено {o.served}",
             f"  ожидание: среднее {fmt_duration(o.wait_mean_s)}, p90 {fmt_duration(o.wait_p90_s)}, "
             f"макс. {fmt_duration(o.wait_max_s)}; в нормативе {fmt(o.within_target_pct, 'p')}"]
@@ -87,7 +87,21 @@ def render_table(report: Report) -> str:
         for f in a.findings[:10]:
             out.append(f"  {f.day:%d.%m} окно {f.window}: {f.ticket} вызван раньше {f.ahead} "
                        f"({rule_and_reason(f.rule, f.reason)})")
+    out += render_rights(report)
     return "\n".join(out) + "\n"
+
+
+def render_rights(report: Report) -> list[str]:
+    """«Реестр прав»: each category, what it gives, its legal basis and the days it is in force."""
+    if not report.rights:
+        return []
+    out = ["", "Реестр прав (категории посетителей и их основания):"]
+    for r in report.rights:
+        gives = ", ".join(g for g, on in (("вне очереди", r.out_of_turn), ("проверка документа", r.verify)) if on)
+        out.append(f"  {r.name} [{r.category}] — приоритет {r.priority}" + (f", {gives}" if gives else ""))
+        out.append(f"    основание: {r.basis or '—'}")
+        out.append(f"    срок действия: {r.validity_ru}; в периоде отчёта: {r.in_period_ru(report.period)}")
+    return out
 
 
 def rule_and_reason(rule: str, reason: str) -> str:

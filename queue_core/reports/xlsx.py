@@ -4,6 +4,7 @@ tickets by day). Times are minutes (number format ``0.0``), shares are percentag
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -61,6 +62,8 @@ def write_xlsx(report: Report, path: str | Path) -> Path:
                    y_title="талонов", x_title="день")
     if report.priority_audit is not None:
         _audit_sheet(wb, f, report)
+    if report.rights:
+        _rights_sheet(wb, f, report)
     wb.close()
     return path
 
@@ -74,6 +77,8 @@ class _Formats:
         self.total = wb.add_format({"bold": True, "top": 1})
         self.kind = {"n": wb.add_format({"num_format": "0"}), "m": wb.add_format({"num_format": "0.0"}),
                      "p": wb.add_format({"num_format": "0.0%"}), "r": wb.add_format({"num_format": "0.00"})}
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.top = wb.add_format({"valign": "top"})
         self.ok = wb.add_format({"bold": True, "font_color": "#1E7B34"})
         self.bad = wb.add_format({"bold": True, "font_color": "#C00000"})
 
@@ -122,8 +127,9 @@ def _summary(wb: Workbook, f: _Formats, report: Report) -> None:
     ws.write_row(4, 0, ["Показатель", "Значение"], f.header)
     ws.freeze_panes(5, 0)
     lines: list[tuple[str, object, str] | str] = [
-        "Обслуживание участников СВО и членов их семей вне очереди",
-        ("Талонов участников СВО и членов их семей", o.count, "n"),
+        "Обслуживание вне очереди",
+        (f"Категории: {report.out_of_turn_names} (основания — на листе «Реестр прав»)", None, "wrap"),
+        ("Талонов категорий вне очереди", o.count, "n"),
         ("Документ проверен и подтверждён", o.verified, "n"),
         ("Категория отклонена (нет документа)", o.declined, "n"),
         ("Обслужено", o.served, "n"),
@@ -153,6 +159,9 @@ def _summary(wb: Workbook, f: _Formats, report: Report) -> None:
         if isinstance(line, str):
             r += 1 if r > 5 else 0
             ws.write(r, 0, line, f.bold)
+        elif line[2] == "wrap":  # a sentence, not a measure: wrapped in the label column
+            ws.write(r, 0, line[0], f.wrap)
+            ws.set_row(r, 15 * _lines(line[0], 78))
         else:
             label, value, kind = line
             ws.write(r, 0, label)
@@ -189,3 +198,46 @@ def _audit_sheet(wb: Workbook, f: _Formats, report: Report) -> None:
                             "" if fd.window is None else fd.window, fd.ticket, fd.ahead,
                             RULES_RU.get(fd.rule, fd.rule), "", fd.reason])
     ws.freeze_panes(1, 0)
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (about: words move whole).
+    Row heights are set by hand: a wrapped row is not made taller by every spreadsheet program."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def _rights_sheet(wb, f: _Formats, report: Report) -> None:  # noqa: ANN001
+    """«Реестр прав»: who is served before others, on what legal basis, from/until which day."""
+    ws = wb.add_worksheet("Реестр прав")
+    wrap, top = f.wrap, f.top
+    day = wb.add_format({"num_format": "dd.mm.yyyy", "valign": "top", "align": "left"})
+    centre = wb.add_format({"valign": "top", "align": "center"})
+    ws.write(0, 0, f"Реестр прав: категории посетителей и их основания ({report.period.label})", f.title)
+    headers = ["Категория", "Код", "Приоритет", "Вне очереди", "Проверка документа", "Основание",
+               "Действует с", "Действует по", "В периоде отчёта"]
+    widths = (34, 10, 10, 11, 11, 70, 12, 12, 16)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.write_row(2, 0, headers, f.header)
+    ws.set_row(2, 30)
+    for r, right in enumerate(report.rights, 3):
+        ws.set_row(r, 15 * max(_lines(right.name, widths[0] - 2), _lines(right.basis or "—", widths[5] - 2)))
+        ws.write_string(r, 0, right.name, wrap)
+        ws.write_string(r, 1, right.category, top)
+        ws.write_number(r, 2, right.priority, centre)
+        ws.write_string(r, 3, "да" if right.out_of_turn else "нет", centre)
+        ws.write_string(r, 4, "да" if right.verify else "нет", centre)
+        ws.write_string(r, 5, right.basis or "—", wrap)
+        for col, value in ((6, right.valid_from), (7, right.valid_to)):
+            if value:
+                ws.write_datetime(r, col, datetime.combine(value, time()), day)
+            else:
+                ws.write_string(r, col, "—" if col == 6 else "бессрочно", top)
+        ws.write_string(r, 8, right.in_period_ru(report.period), top)
+    ws.freeze_panes(3, 1)

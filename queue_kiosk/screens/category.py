@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
-from queue_core.config import CategoryConfig
 from queue_kiosk.screens.base import KioskScreen
+
+if TYPE_CHECKING:
+    from queue_core.catalog import CategoryRow
 
 
 class CategoryScreen(KioskScreen):
-    """Regular queue or a priority category (from the config); a tap issues the ticket.
+    """Regular queue or a priority category in force today (from the service's catalogue, the
+    register of rights the database holds); a tap issues the ticket.
 
     Every button is disabled the moment one is pressed, and the app issues one ticket
     at a time (``KioskApp.issue``): a double tap never issues two tickets.
@@ -28,12 +33,15 @@ class CategoryScreen(KioskScreen):
         super().__init__()
         self.service_id = service_id
         self.issuing = False
+        self._categories: list[CategoryRow] | None = None
 
     @property
-    def categories(self) -> list[CategoryConfig]:
-        """``regular`` first, then the priority categories, the strongest right first."""
-        cats = self.app.config.categories
-        return sorted(cats, key=lambda c: (c.id != "regular", -int(c.out_of_turn), -c.priority))
+    def categories(self) -> list[CategoryRow]:
+        """``regular`` first, then the priority categories, the strongest right first; a category
+        not in force today is not offered. Read once: the buttons and the keys 1–9 stay in step."""
+        if self._categories is None:
+            self._categories = self.app.service.catalog.offered_categories(self.app.clock.today())
+        return self._categories
 
     @property
     def idle_after_s(self) -> float | None:
@@ -48,7 +56,7 @@ class CategoryScreen(KioskScreen):
                 label = f"{n}  {c.kiosk_label or c.name}"
                 if c.document:
                     label += f"\n{c.document}"
-                yield Button(label, id=f"cat-{c.id}", classes="category" + (" -priority" if c.priority else ""))
+                yield Button(label, id=f"cat-{c.slug}", classes="category" + (" -priority" if c.priority else ""))
         yield Button("0  Назад", id="back", classes="back")
         yield Static(id="status", classes="hint")
 
@@ -63,7 +71,7 @@ class CategoryScreen(KioskScreen):
     def action_pick(self, n: int) -> None:
         cats = self.categories
         if 1 <= n <= len(cats):
-            self._issue(cats[n - 1].id)
+            self._issue(cats[n - 1].slug)
 
     def action_back(self) -> None:
         if not self.issuing and self.accepts_input():

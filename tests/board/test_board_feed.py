@@ -112,3 +112,23 @@ def test_a_poll_that_fails_halfway_loses_no_call(board_service, staff_at) -> Non
     assert feed.poll().online is False
     flaky.fail_on = set()
     assert [c.code for c in feed.poll().calls] == [code]
+
+
+def test_a_board_with_a_stale_config_is_offline_and_tells_the_staff_what_to_run(board_service, tmp_path) -> None:  # noqa: ANN001
+    import copy
+
+    from queue_core import open_service
+    from queue_core.catalog import apply_config
+    from tests.conftest import example_config_data, make_config
+
+    windows = copy.deepcopy(example_config_data()["windows"])
+    windows[1]["name"] = "Касса"
+    stale = make_config(tmp_path, windows=windows)  # the board's own copy of config.toml: window 1 renamed
+    ticks = iter(range(0, 10_000, 10))  # each poll comes 10 s after the last: past the reconnect pause
+    feed = CallFeed(stale, lambda: open_service(stale, board_service.clock), monotonic=lambda: next(ticks))
+    update = feed.poll()
+    assert update.online is False
+    assert update.note.startswith("Каталог в базе отличается от config.toml: окно 1, название «Окно 1» ≠ «Касса».")
+    assert "talon config apply" in update.note
+    apply_config(board_service.db, stale)
+    assert feed.poll().online is True

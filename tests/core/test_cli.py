@@ -50,6 +50,12 @@ BAD_CONFIGS = {
                                          "даёт «Талон № Ж-09999 ок»: длиннее 16 символов"),
     "two-letter prefix": (BASE.replace('prefix = "Б"', 'prefix = "АБ"'),
                           "services[1].prefix: префикс «АБ» должен быть одной буквой"),
+    "out-of-turn category without its legal basis": (
+        BASE.replace('basis = "Программа', 'basis = ""  # "Программа'),
+        "categories[2].basis: укажите правовое основание внеочередного обслуживания"),
+    "validity that ends before it starts": (
+        BASE.replace('target_wait_min = 5\n', 'target_wait_min = 5\nvalid_from = 2026-01-01\nvalid_to = 2025-12-31\n'),
+        "categories[2].valid_to: 31.12.2025 раньше valid_from 01.01.2026"),
     "window services not a table": (BASE.replace("services = { payments = 3, recalc = 1 }", 'services = "payments"'),
                                     "windows[1].services: ожидается таблица вида ключ = значение"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.conftest import admin, staff
+from tests.conftest import admin, make_config, staff, with_plain_priority
 from freezegun import freeze_time
 
 from queue_core import open_service
@@ -33,6 +33,15 @@ def office(config, frozen):  # noqa: ANN001, ANN201
     svc.db.dispose()
 
 
+@pytest.fixture
+def office_with_priority(tmp_path, db_url, frozen):  # noqa: ANN001, ANN201
+    """The example office plus a plain-priority category (``large_family``: priority 30, not out of turn)."""
+    config = make_config(tmp_path, db_url, categories=with_plain_priority())
+    svc = open_service(config, SimulatedClock(config.office.tz), auto_upgrade=True)
+    yield svc
+    svc.db.dispose()
+
+
 def kinds(svc, code: str) -> list[str]:  # noqa: ANN001
     return [str(e.kind) for e in svc.ticket_history(code)]
 
@@ -51,20 +60,21 @@ def test_an_svo_visitor_after_ten_regulars_is_called_next_at_any_window_serving_
     assert nxt.ticket.code == "А-001" and nxt.rule == CallRule.LONGEST_WAIT
 
 
-def test_a_whole_office_morning(office, frozen) -> None:  # noqa: ANN001
+def test_a_whole_office_morning(office_with_priority, frozen) -> None:  # noqa: ANN001
+    office = office_with_priority
     a = staff(office, 1, 2, 4)
     a1 = office.issue_ticket("payments")
     frozen.tick(60)
     a2 = office.issue_ticket("payments")
     frozen.tick(60)
-    b1 = office.issue_ticket("recalc", "disabled")
+    b1 = office.issue_ticket("recalc", "large_family")
     frozen.tick(60)
     a3 = office.issue_ticket("payments")
     frozen.tick(60)
 
-    # window 1 (payments 3, recalc 1): the disabled visitor has priority over weight
+    # window 1 (payments 3, recalc 1): a priority category (not out of turn) goes before the weight
     c = office.call_next(a[1])
-    assert c.ticket.code == b1.code and c.rule == CallRule.PRIORITY
+    assert (c.ticket.code, c.rule, c.reason) == (b1.code, CallRule.PRIORITY, "приоритетная категория: многодетная семья")
     frozen.tick(30)
     office.decline_category(a[1], b1.code)  # no document: back as regular, at the original place
     t = office.ticket(b1.code)

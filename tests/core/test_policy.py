@@ -15,7 +15,8 @@ from queue_core.policy import Candidate, Policy, WindowContext, choose_next, ran
 T0 = datetime(2025, 10, 6, 3, 0, tzinfo=UTC)
 CATS = {  # slug: (priority, out_of_turn, label)
     "regular": (0, False, "обычная"),
-    "disabled": (50, False, "инвалид I–II группы"),
+    "large_family": (30, False, "многодетная семья"),  # a priority category that is not out of turn
+    "disabled": (50, True, "инвалид I–II группы"),
     "svo": (100, True, "участник СВО"),
 }
 
@@ -42,16 +43,18 @@ CASES = [
      CallRule.OUT_OF_TURN),
     ("rule 1 beats weights: svo in a weight-0 service",
      [t(1, "pay", minute=0), t(2, "calc", "svo", minute=9)], {"pay": 3, "calc": 0}, 2, CallRule.OUT_OF_TURN),
-    ("rule 1 beats priority", [t(1, category="disabled"), t(2, category="svo", minute=5)], {"pay": 1}, 2,
+    ("rule 1 beats priority", [t(1, category="large_family"), t(2, category="svo", minute=5)], {"pay": 1}, 2,
      CallRule.OUT_OF_TURN),
+    ("rule 1 then rule 3: among out-of-turn rights the higher priority first",
+     [t(1, category="disabled"), t(2, category="svo", minute=5)], {"pay": 1}, 2, CallRule.OUT_OF_TURN),
     ("rule 2: weight 0 only when nothing else waits",
      [t(1, "calc", minute=0), t(2, "pay", minute=20)], {"pay": 1, "calc": 0}, 2, CallRule.SERVICE_WEIGHT),
-    ("rule 2 before rule 3: a disabled visitor of a weight-0 service waits for regulars",
-     [t(1, "calc", "disabled"), t(2, "pay", minute=20)], {"pay": 1, "calc": 0}, 2, CallRule.SERVICE_WEIGHT),
+    ("rule 2 before rule 3: a priority visitor of a weight-0 service waits for regulars",
+     [t(1, "calc", "large_family"), t(2, "pay", minute=20)], {"pay": 1, "calc": 0}, 2, CallRule.SERVICE_WEIGHT),
     ("rule 2: weight-0 service when it is all there is", [t(1, "calc", minute=3)], {"pay": 1, "calc": 0}, 1,
      CallRule.FALLBACK_SERVICE),
     ("rule 3: priority before weight",
-     [t(1, "pay", minute=0), t(2, "calc", "disabled", minute=10)], {"pay": 3, "calc": 1}, 2, CallRule.PRIORITY),
+     [t(1, "pay", minute=0), t(2, "calc", "large_family", minute=10)], {"pay": 3, "calc": 1}, 2, CallRule.PRIORITY),
     ("rule 4: weight before time", [t(1, "calc", minute=0), t(2, "pay", minute=10)], {"pay": 3, "calc": 1}, 2,
      CallRule.SERVICE_WEIGHT),
     ("rule 5: time when weights tie", [t(1, "calc", minute=0), t(2, "pay", minute=10)], {"pay": 2, "calc": 2}, 1,
@@ -80,16 +83,31 @@ ANTI = Policy(max_priority_streak=3, starvation_wait_min=30)
 
 
 def test_anti_starvation_serves_the_long_waiter_after_k_priority_calls() -> None:
-    cands = [t(1, minute=0), t(2, category="disabled", minute=50)]
+    cands = [t(1, minute=0), t(2, category="large_family", minute=50)]
     choice = choose_next(cands, win({"pay": 1}, streak=3, now_min=60), ANTI)
     assert (choice.ticket.id, choice.rule) == (1, CallRule.ANTI_STARVATION)
 
 
 def test_anti_starvation_waits_for_k_calls_and_for_the_wait_threshold() -> None:
-    cands = [t(1, minute=0), t(2, category="disabled", minute=50)]
+    cands = [t(1, minute=0), t(2, category="large_family", minute=50)]
     assert choose_next(cands, win({"pay": 1}, streak=2, now_min=60), ANTI).ticket.id == 2
     assert choose_next(cands, win({"pay": 1}, streak=3, now_min=20), ANTI).ticket.id == 2  # waited only 20 min
     assert choose_next(cands, win({"pay": 1}, streak=9, now_min=60), OFF).ticket.id == 2  # off by default
+
+
+def test_svo_then_disabled_then_the_regulars_whatever_the_weights() -> None:
+    """A disabled visitor and an SVO visitor, both out of turn, at a window that prefers another service:
+    SVO first (higher priority), then the disabled visitor, then the regulars, however long they waited."""
+    cands = [t(1, "calc", minute=0), t(2, "pay", minute=1), t(3, "pay", "disabled", minute=30),
+             t(4, "calc", "svo", minute=40), t(5, "pay", "large_family", minute=2)]
+    weights = {"pay": 3, "calc": 0}  # calc is this window's fallback service: weight 0
+    order = []
+    while cands:
+        choice = choose_next(cands, win(weights, now_min=60), OFF)
+        order.append((choice.ticket.id, choice.rule))
+        cands.remove(choice.ticket)
+    assert order[:2] == [(4, CallRule.OUT_OF_TURN), (3, CallRule.OUT_OF_TURN)]
+    assert [i for i, _ in order[2:]] == [5, 2, 1]  # then priority, weight, the fallback service last
 
 
 def test_out_of_turn_never_yields_to_anti_starvation() -> None:
@@ -159,5 +177,5 @@ def test_fifo_among_equals(minutes: list[int], weight: int) -> None:
 
 
 def test_rank_is_the_documented_key() -> None:
-    a = t(1, "pay", "disabled", 10)
-    assert rank(a, {"pay": 2}) == (True, False, -50, -2, a.queued_at, 1)
+    a = t(1, "pay", "large_family", 10)
+    assert rank(a, {"pay": 2}) == (True, False, -30, -2, a.queued_at, 1)

@@ -94,7 +94,10 @@ def test_the_workbook_opens_with_russian_sheets_charts_and_the_json_numbers(demo
     assert {"Услуги", "Категории", "По дням", "По часам", "Окна", "Операторы", "Аудит очерёдности"} <= set(wb.sheetnames)
     summary = [row for row in wb["Итоги"].iter_rows(values_only=True)]
     labels = {r[0]: r[1] for r in summary if r[0]}
-    assert labels["Талонов участников СВО и членов их семей"] == report["out_of_turn"]["count"]
+    assert labels["Талонов категорий вне очереди"] == report["out_of_turn"]["count"]
+    assert "Категории: Участники СВО и члены их семей; Инвалиды I–II групп, дети-инвалиды и сопровождающие " \
+           "(основания — на листе «Реестр прав»)" in labels
+    assert wb["Реестр прав"]["B4"].value == "svo"
     assert labels["Выдано талонов"] == report["total"]["issued"]
     assert labels["Ожидание среднее, мин"] == pytest.approx(report["total"]["wait_mean_s"] / 60)
     ws = wb["Услуги"]

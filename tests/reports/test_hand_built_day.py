@@ -162,9 +162,12 @@ PAYMENTS = {  # А-002 and А-006 were redirected away: a ticket counts in its l
     "service_mean_s": 228.0, "service_median_s": 240.0, "walk_mean_s": 25.0,
     "rating_count": 3, "rating_mean": round(10 / 3, 3), "rating_top2_pct": 66.7,
 }
-OUT_OF_TURN = {"count": 5, "verified": 4, "declined": 1, "called": 5, "served": 5, "wait_mean_s": 42.0,
-               "wait_median_s": 60.0, "wait_p90_s": 60.0, "wait_max_s": 60.0, "within_target": 5,
-               "target_base": 5, "within_target_pct": 100.0}
+# Out of turn: the five СВО tickets (Б-001 60 s, А-003 60 s — declined later, counted as claimed —,
+# Г-001 30 s, Б-003 0 s, А-008 60 s) and the disabled visitor Д-003 (40 s, verified at the desk):
+# waits 0, 30, 40, 60, 60, 60.
+OUT_OF_TURN = {"count": 6, "verified": 5, "declined": 1, "called": 6, "served": 6, "wait_mean_s": round(250 / 6, 3),
+               "wait_median_s": 50.0, "wait_p90_s": 60.0, "wait_max_s": 60.0, "within_target": 6,
+               "target_base": 6, "within_target_pct": 100.0}
 
 
 @pytest.fixture(scope="module", params=_backends())
@@ -214,6 +217,6 @@ def test_the_priority_audit_of_a_clean_day_finds_nothing(day_report) -> None:  #
     audit = day_report.priority_audit
     assert audit.calls == 22
     assert audit.out_of_turn_violations == 0 and audit.policy_deviations == 0 and audit.ok
-    assert audit.calls_by_rule["direct"] == 1 and audit.calls_by_rule["out_of_turn"] == 4
+    assert audit.calls_by_rule["direct"] == 1 and audit.calls_by_rule["out_of_turn"] == 5  # 4 СВО, 1 disabled
     assert audit.exempt["direct"] == {"calls": 1, "deviations": 0, "reasons": {}}
     assert audit.findings == ()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0003'  # re-pointed to 0005 when the catalogue and event-log revisions land
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
