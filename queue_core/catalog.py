@@ -21,86 +21,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
+from .catalog_rows import Catalog, CategoryRow, ServiceRow, WindowRow
 from .config import Config
 from .domain import CatalogMismatch, DomainError
 from .models import Category, Office, Service, Window, WindowService
 
+__all__ = ["Catalog", "CategoryRow", "ServiceRow", "WindowRow", "apply_catalog", "read_catalog"]
+
 CATALOG_LOCK = 7_300_000  # pg_advisory_xact_lock: one writer of catalogues at a time (OFFICE_LOCK_BASE + 0)
-
-
-@dataclass(frozen=True)
-class ServiceRow:
-    id: int
-    slug: str
-    prefix: str
-    name: str
-    segment: str
-    target_wait_min: int
-    active: bool
-
-
-@dataclass(frozen=True)
-class CategoryRow:
-    id: int
-    slug: str
-    name: str
-    label: str
-    priority: int
-    out_of_turn: bool
-    verify: bool
-    target_wait_min: int | None
-    basis: str = ""
-    valid_from: date | None = None  # first day in force, inclusive (None: always was)
-    valid_to: date | None = None  # last day in force, inclusive (None: open-ended)
-    kiosk_label: str = ""  # the device's wording (its config), not part of the shared catalogue
-    document: str = ""
-
-    def not_in_force(self, day: date) -> str | None:
-        """Why a ticket of this category cannot be issued on ``day`` (Russian), or None when it can."""
-        if self.valid_from and day < self.valid_from:
-            return f"Категория «{self.name}» действует с {self.valid_from:%d.%m.%Y}"
-        if self.valid_to and day > self.valid_to:
-            return f"Категория «{self.name}» действовала до {self.valid_to:%d.%m.%Y} включительно"
-        return None
-
-    def check_in_force(self, day: date) -> None:
-        """Raise :class:`DomainError` when ``day`` (the day of record) is outside the category's validity."""
-        why = self.not_in_force(day)
-        if why:
-            raise DomainError(why)
-
-
-@dataclass(frozen=True)
-class WindowRow:
-    id: int
-    number: int
-    title: str
-    role: str
-    weights: dict[str, int]  # service slug -> weight
-
-
-@dataclass(frozen=True)
-class Catalog:
-    office_id: int
-    office_code: str
-    services: dict[str, ServiceRow]
-    categories: dict[str, CategoryRow]
-    windows: dict[int, WindowRow]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "service_by_id", {s.id: s for s in self.services.values()})
-        object.__setattr__(self, "category_by_id", {c.id: c for c in self.categories.values()})
-        object.__setattr__(self, "window_by_id", {w.id: w for w in self.windows.values()})
-
-    service_by_id: dict[int, ServiceRow] = None  # type: ignore[assignment]
-    category_by_id: dict[int, CategoryRow] = None  # type: ignore[assignment]
-    window_by_id: dict[int, WindowRow] = None  # type: ignore[assignment]
-
-    def offered_categories(self, day: date) -> list[CategoryRow]:
-        """The categories a visitor may choose on ``day`` (in force that day): ``regular`` first, then
-        the out-of-turn ones, then the rest, the strongest right first (the kiosk's question)."""
-        cats = [c for c in self.categories.values() if c.not_in_force(day) is None]
-        return sorted(cats, key=lambda c: (c.slug != "regular", not c.out_of_turn, -c.priority))
 
 
 # --- what differs ------------------------------------------------------------------------------
@@ -192,11 +120,14 @@ def _field_changes(subject: str, row: object, cfg: object, fields: tuple) -> lis
 
 def _changes(stored: _Stored, config: Config) -> list[CatalogChange]:
     oc = config.office
+    office = ([CatalogChange(f"офис {oc.code}")] if stored.office is None
+              else _field_changes(f"офис {oc.code}", stored.office, oc, _OFFICE_FIELDS))
+    return office + _service_changes(stored, config) + _category_changes(stored, config) + _window_changes(
+        stored, config)
+
+
+def _service_changes(stored: _Stored, config: Config) -> list[CatalogChange]:
     out: list[CatalogChange] = []
-    if stored.office is None:
-        out.append(CatalogChange(f"офис {oc.code}"))
-    else:
-        out += _field_changes(f"офис {oc.code}", stored.office, oc, _OFFICE_FIELDS)
     for order, s in enumerate(config.services):
         row = stored.services.get(s.id)
         if row is None:
@@ -206,18 +137,27 @@ def _changes(stored: _Stored, config: Config) -> list[CatalogChange]:
         if row.sort_order != order:  # the order of the kiosk's buttons and of reports
             out.append(CatalogChange(f"услуга {s.id}", "место в списке", row.sort_order + 1, order + 1))
     wanted = {s.id for s in config.services}
-    out += [CatalogChange(f"услуга {slug}", old=True) for slug, row in stored.services.items()
-            if slug not in wanted and row.active]
+    return out + [CatalogChange(f"услуга {slug}", old=True) for slug, row in stored.services.items()
+                  if slug not in wanted and row.active]
+
+
+def _category_changes(stored: _Stored, config: Config) -> list[CatalogChange]:
+    out: list[CatalogChange] = []
     for c in config.categories:
         row = stored.categories.get(c.id)
         out += ([CatalogChange(f"категория {c.id}")] if row is None
                 else _field_changes(f"категория {c.id}", row, c, _CATEGORY_FIELDS))
+    return out
+
+
+def _window_changes(stored: _Stored, config: Config) -> list[CatalogChange]:
+    out: list[CatalogChange] = []
     for w in config.windows:
         row = stored.windows.get(w.number)
-        if row is None:
-            out.append(CatalogChange(f"окно {w.number}"))
-            continue
         subject = f"окно {w.number}"
+        if row is None:
+            out.append(CatalogChange(subject))
+            continue
         out += _field_changes(subject, row, w, _WINDOW_FIELDS)
         if not row.active:
             out.append(CatalogChange(subject, "действует", False, True))
@@ -226,9 +166,8 @@ def _changes(stored: _Stored, config: Config) -> list[CatalogChange]:
             if have.get(slug) != w.services.get(slug):
                 out.append(CatalogChange(subject, f"вес услуги {slug}", have.get(slug), w.services.get(slug)))
     numbers = {w.number for w in config.windows}
-    out += [CatalogChange(f"окно {n}", old=True) for n, row in sorted(stored.windows.items())
-            if n not in numbers and row.active]
-    return out
+    return out + [CatalogChange(f"окно {n}", old=True) for n, row in sorted(stored.windows.items())
+                  if n not in numbers and row.active]
 
 
 def catalog_changes(session: Session, config: Config) -> list[CatalogChange]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from .catalog_rows import Catalog
 from .clock import Clock
 from .config import Config
 from .domain import (
@@ -31,6 +32,7 @@ class QueueApi(Protocol):
 
     config: Config
     clock: Clock
+    catalog: Catalog  # the office's services, categories (the register of rights) and windows
 
     # time and change
     def data_version(self) -> int | str: ...

@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 from queue_kiosk.screens.base import KioskScreen
 
 if TYPE_CHECKING:
-    from queue_core.catalog import CategoryRow
+    from queue_core.catalog_rows import CategoryRow
 
 
 class CategoryScreen(KioskScreen):
