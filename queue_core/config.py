@@ -19,12 +19,21 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def _slug(v: str) -> str:
+    if not _SLUG_RE.match(v):
+        raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
+    return v
+
+
+Slug = Annotated[str, AfterValidator(_slug)]  # an id a person writes in config.toml: payments, svo
 NO_BASIS = ("", "-", "—", "–")  # how a category without a legal basis (the regular queue) may write it
 CODE_MAX_LEN = 16  # the width of ticket.code in the schema
 BUSIEST_DAY = 9999  # the highest number a ticket code must still fit for
@@ -139,19 +148,12 @@ class OfficeConfig(_Model):
 
 
 class ServiceConfig(_Model):
-    id: str
+    id: Slug
     prefix: str = Field(min_length=1)
     name: str = Field(min_length=1)
     segment: Literal["b2c", "b2b"] = "b2c"
     target_wait_min: int = Field(15, ge=1, le=600)
     active: bool = True
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not _SLUG_RE.match(v):
-            raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
-        return v
 
     @field_validator("prefix")
     @classmethod
@@ -162,7 +164,7 @@ class ServiceConfig(_Model):
 
 
 class CategoryConfig(_Model):
-    id: str
+    id: Slug
     name: str = Field(min_length=1)
     short_name: str = ""
     kiosk_label: str = ""
@@ -174,13 +176,6 @@ class CategoryConfig(_Model):
     basis: str = ""  # the act or programme that grants the right (the register of rights, DESIGN.md §3)
     valid_from: date | None = None  # first day in force (inclusive)
     valid_to: date | None = None  # last day in force (inclusive)
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not _SLUG_RE.match(v):
-            raise ValueError(f"«{v}»: латинские строчные буквы, цифры, - и _")
-        return v
 
     @field_validator("basis")
     @classmethod

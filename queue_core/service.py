@@ -11,26 +11,37 @@ unreachable database :class:`StorageError` (nothing committed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from . import at_window, calling, issuing, queries, staff
 from .catalog import Catalog, read_catalog
 from .clock import Clock, SystemClock
 from .config import Config
 from .db import Database
-from .domain import (
-    LOCAL_KIOSK, Actor, CallResult, CallShown, DeviceTokenInfo, EventInfo, OperatorInfo, QueueSnapshot, ShiftInfo,
-    StaffSession, TicketInfo, WaitEstimate,
-)
+from .domain import LOCAL_KIOSK, Actor, TicketInfo
 from .office import Office
 
 if TYPE_CHECKING:
     from .reports.model import Report
     from .reports.period import Period
 
-Ref = str | int
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _use_case(fn: Callable[Concatenate[Office, P], R]) -> Callable[Concatenate[QueueService, P], R]:
+    """A method of :class:`QueueService` that runs the use case ``fn`` against the service's office."""
+
+    @functools.wraps(fn)
+    def method(self: QueueService, *args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(self.office, *args, **kwargs)
+
+    return method
 
 
 class QueueService:
@@ -67,132 +78,55 @@ class QueueService:
         """Whether a kiosk may issue now: within today's hours and before the cut-off."""
         return self.office.is_open(at, for_kiosk=for_kiosk)
 
-    # --- issuing and calling --------------------------------------------------------------------
+    # --- the use cases (each a function of its module, run against this office) ---------------------
     def issue_ticket(self, service: str, category: str = "regular", *, actor: Actor = LOCAL_KIOSK) -> TicketInfo:
+        """Issue a ticket (a kiosk by default; see :func:`queue_core.issuing.issue_ticket`)."""
         return issuing.issue_ticket(self.office, actor, service, category)
 
-    def call_next(self, actor: Actor) -> CallResult | None:
-        return calling.call_next(self.office, actor)
-
-    def call_ticket(self, actor: Actor, ref: Ref, reason: str) -> CallResult:
-        return calling.call_ticket(self.office, actor, ref, reason)
-
-    def serve_direct(self, actor: Actor, service: str, category: str) -> CallResult:
-        return calling.serve_direct(self.office, actor, service, category)
-
-    # --- at the window --------------------------------------------------------------------------
-    def recall(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.recall(self.office, actor, ref)
-
-    def start(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.start(self.office, actor, ref)
-
-    def finish(self, actor: Actor, ref: Ref, *, result_code: str | None = None,
-               rating: int | None = None) -> TicketInfo:
-        return at_window.finish(self.office, actor, ref, result_code=result_code, rating=rating)
-
-    def no_show(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.no_show(self.office, actor, ref)
-
-    def redirect(self, actor: Actor, ref: Ref, to_service: str, position: str | None = None) -> TicketInfo:
-        return at_window.redirect(self.office, actor, ref, to_service, position)
-
-    def postpone(self, actor: Actor, ref: Ref, minutes: int, reason: str = "") -> TicketInfo:
-        return at_window.postpone(self.office, actor, ref, minutes, reason)
-
-    def return_ticket(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.return_ticket(self.office, actor, ref)
-
-    def cancel(self, actor: Actor, ref: Ref, reason: str) -> TicketInfo:
-        return at_window.cancel(self.office, actor, ref, reason)
-
-    def verify_category(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.verify_category(self.office, actor, ref)
-
-    def decline_category(self, actor: Actor, ref: Ref) -> TicketInfo:
-        return at_window.decline_category(self.office, actor, ref)
-
-    def rate(self, actor: Actor, ref: Ref, rating: int) -> TicketInfo:
-        return at_window.rate(self.office, actor, ref, rating)
-
     def record_print(self, ticket_id: int, ok: bool, reason: str = "", *, actor: Actor = LOCAL_KIOSK) -> None:
+        """Log the printer's outcome (see :func:`queue_core.at_window.record_print`)."""
         at_window.record_print(self.office, actor, ticket_id, ok, reason)
 
-    # --- staff ----------------------------------------------------------------------------------
-    def login(self, window: int, login: str, pin: str, *, open_shift: bool = True) -> StaffSession:
-        return staff.login(self.office, window, login, pin, open_shift=open_shift)
+    call_next = _use_case(calling.call_next)
+    call_ticket = _use_case(calling.call_ticket)
+    serve_direct = _use_case(calling.serve_direct)
+    recall = _use_case(at_window.recall)
+    start = _use_case(at_window.start)
+    finish = _use_case(at_window.finish)
+    no_show = _use_case(at_window.no_show)
+    redirect = _use_case(at_window.redirect)
+    postpone = _use_case(at_window.postpone)
+    return_ticket = _use_case(at_window.return_ticket)
+    cancel = _use_case(at_window.cancel)
+    verify_category = _use_case(at_window.verify_category)
+    decline_category = _use_case(at_window.decline_category)
+    rate = _use_case(at_window.rate)
 
-    def session(self, token: str) -> StaffSession:
-        return staff.session(self.office, token)
+    login = _use_case(staff.login)
+    authenticate = _use_case(staff.authenticate)
+    session = _use_case(staff.session)
+    end_session = _use_case(staff.end_session)
+    logout = _use_case(staff.logout)
+    pause = _use_case(staff.pause)
+    resume = _use_case(staff.resume)
+    current_shift = _use_case(staff.current_shift)
+    add_operator = _use_case(staff.add_operator)
+    list_operators = _use_case(staff.list_operators)
+    disable_operator = _use_case(staff.disable_operator)
+    set_pin = _use_case(staff.set_pin)
+    add_device_token = _use_case(staff.add_device_token)
+    list_device_tokens = _use_case(staff.list_device_tokens)
+    revoke_device_token = _use_case(staff.revoke_device_token)
 
-    def authenticate(self, login: str, pin: str) -> StaffSession:
-        return staff.authenticate(self.office, login, pin)
-
-    def end_session(self, actor: Actor) -> None:
-        staff.end_session(self.office, actor)
-
-    def logout(self, actor: Actor, *, force: bool = False) -> None:
-        staff.logout(self.office, actor, force=force)
-
-    def pause(self, actor: Actor, reason: str) -> ShiftInfo:
-        return staff.pause(self.office, actor, reason)
-
-    def resume(self, actor: Actor) -> ShiftInfo:
-        return staff.resume(self.office, actor)
-
-    def current_shift(self, window: int) -> ShiftInfo | None:
-        return staff.current_shift(self.office, window)
-
-    def add_operator(self, actor: Actor, login: str, full_name: str, role: str = "operator",
-                     pin: str | None = None) -> OperatorInfo:
-        return staff.add_operator(self.office, actor, login, full_name, role, pin)
-
-    def list_operators(self, actor: Actor) -> list[OperatorInfo]:
-        return staff.list_operators(self.office, actor)
-
-    def disable_operator(self, actor: Actor, login: str) -> OperatorInfo:
-        return staff.disable_operator(self.office, actor, login)
-
-    def set_pin(self, actor: Actor, login: str, pin: str) -> OperatorInfo:
-        return staff.set_pin(self.office, actor, login, pin)
-
-    def add_device_token(self, actor: Actor, name: str, scope: str) -> DeviceTokenInfo:
-        return staff.add_device_token(self.office, actor, name, scope)
-
-    def list_device_tokens(self, actor: Actor) -> list[DeviceTokenInfo]:
-        return staff.list_device_tokens(self.office, actor)
-
-    def revoke_device_token(self, actor: Actor, name: str) -> DeviceTokenInfo:
-        return staff.revoke_device_token(self.office, actor, name)
-
-    # --- reads ----------------------------------------------------------------------------------
-    def ticket(self, ref: Ref) -> TicketInfo:
-        return queries.ticket(self.office, ref)
-
-    def ticket_history(self, ref: Ref) -> list[EventInfo]:
-        return queries.ticket_history(self.office, ref)
-
-    def estimate_wait(self, service: str, category: str = "regular") -> WaitEstimate:
-        return queries.estimate_wait(self.office, service, category)
-
-    def waiting_counts(self) -> dict[str, int]:
-        return queries.waiting_counts(self.office)
-
-    def queue_snapshot(self, *, last_calls: int = 10) -> QueueSnapshot:
-        return queries.queue_snapshot(self.office, last_calls=last_calls)
-
-    def calls_since(self, last_event_id: int, *, windows: list[int] | None = None,
-                    limit: int = 100) -> list[CallShown]:
-        return queries.calls_since(self.office, last_event_id, windows=windows, limit=limit)
-
-    def recent_calls(self, n: int, *, windows: list[int] | None = None) -> list[CallShown]:
-        return queries.recent_calls(self.office, n, windows=windows)
-
-    def last_event_id(self) -> int:
-        return queries.last_event_id(self.office)
-
-    def operator_day(self, window: int, login: str) -> tuple[int, float | None]:
-        return queries.operator_day(self.office, window, login)
+    ticket = _use_case(queries.ticket)
+    ticket_history = _use_case(queries.ticket_history)
+    estimate_wait = _use_case(queries.estimate_wait)
+    waiting_counts = _use_case(queries.waiting_counts)
+    queue_snapshot = _use_case(queries.queue_snapshot)
+    calls_since = _use_case(queries.calls_since)
+    recent_calls = _use_case(queries.recent_calls)
+    last_event_id = _use_case(queries.last_event_id)
+    operator_day = _use_case(queries.operator_day)
 
     def report(self, period: Period | str, *, by: Iterable[str] = ("service",), audit: bool = True,
                now: datetime | None = None) -> Report:

@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from queue_core.clock import Clock
+from queue_kiosk.widgets.clock import OfficeTime
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
                    "сентября", "октября", "ноября", "декабря")
 WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 
-class BoardClock(Horizontal):
+class BoardClock(OfficeTime, Horizontal):
     """Office-local date and time; refreshes itself every second (the date hides on a narrow screen)."""
-
-    def __init__(self, clock: Clock, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.clock = clock
 
     def compose(self) -> ComposeResult:
         yield Static(id="board-date")
         yield Static(id="board-time")
 
-    def on_mount(self) -> None:
-        self.tick()
-        self.set_interval(1.0, self.tick)
-
-    def tick(self) -> None:
-        local = self.clock.now().astimezone(self.clock.tz)
+    def show(self, local: datetime) -> None:
         self.query_one("#board-date", Static).update(
             f"{WEEKDAYS_SHORT[local.weekday()]}, {local.day} {MONTHS_GENITIVE[local.month - 1]}")
         self.query_one("#board-time", Static).update(f"{local:%H:%M}")

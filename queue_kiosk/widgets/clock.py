@@ -21,7 +21,26 @@ def date_ru(local: datetime) -> str:
     return f"{WEEKDAYS_RU[local.weekday()]}, {local.day} {MONTHS_RU[local.month - 1]}"
 
 
-class KioskClock(Vertical):
+class OfficeTime:
+    """For a widget showing the office-local time: :meth:`show` at once, then every second (the widget
+    owns its timer). Mixed in before the container class it draws with."""
+
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)  # the container's
+        self.clock = clock
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(1.0, self.tick)
+
+    def tick(self) -> None:
+        self.show(self.clock.now().astimezone(self.clock.tz))
+
+    def show(self, local: datetime) -> None:
+        raise NotImplementedError
+
+
+class KioskClock(OfficeTime, Vertical):
     """``09:00`` over ``понедельник, 6 октября``, in the office time zone of ``clock``.
 
     On a tall screen (the ``-tall`` breakpoint class) the time is drawn in block letters."""
@@ -33,21 +52,12 @@ class KioskClock(Vertical):
     KioskClock > #date { width: auto; }
     """
 
-    def __init__(self, clock: Clock, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.clock = clock
-
     def compose(self) -> ComposeResult:
         yield Static(id="time")
         yield BigText(id="time-big", max_scale=1)
         yield Static(id="date")
 
-    def on_mount(self) -> None:
-        self.refresh_time()
-        self.set_interval(1.0, self.refresh_time)
-
-    def refresh_time(self) -> None:
-        local = self.clock.now().astimezone(self.clock.tz)
+    def show(self, local: datetime) -> None:
         self.query_one("#time", Static).update(f"{local:%H:%M}")
         self.query_one("#time-big", BigText).text = f"{local:%H:%M}"
         self.query_one("#date", Static).update(date_ru(local))
