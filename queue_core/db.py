@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from .domain import StorageError
+from .eventlog import canonical_json
 
 try:
     import fcntl
@@ -35,7 +36,7 @@ except ImportError:  # Windows
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 OFFICE_LOCK_BASE = 7_300_000  # pg_advisory_xact_lock key = base + office id  # keep in step with the newest file in migrations/versions
 # The office lock, then the server's clock: the subquery (a fence, OFFSET 0) runs first, so the
 # instant is read once the lock is ours and instants of one office follow commit order.
@@ -137,7 +138,9 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kw = dict(connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, echo=echo)
+            # JSON columns are stored in the canonical form the event chain hashes (queue_core.eventlog).
+            kw = dict(connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, echo=echo,
+                      json_serializer=canonical_json)
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = sa.create_engine(url, **kw)
             _sqlite_connect_hooks(self.write_engine, "BEGIN IMMEDIATE")
@@ -145,7 +148,7 @@ class Database:
             self._turn = _WriteTurn(path) if path and path != ":memory:" else None
         else:
             kw = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, echo=echo,
-                      connect_args={"connect_timeout": 5})
+                      connect_args={"connect_timeout": 5}, json_serializer=canonical_json)
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = self.write_engine
             self._turn = None

@@ -17,7 +17,6 @@ exactly as SQLAlchemy stores them (tests compare both paths).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import UTC, date, datetime
@@ -26,6 +25,7 @@ from .catalog import CategoryRow, ServiceRow
 from .clock import local_day
 from .db import LOCK_OFFICE_SQL, OFFICE_LOCK_BASE
 from .domain import EventKind, TicketInfo, TicketStatus, WaitEstimate
+from .eventlog import Chain, canonical_json
 
 _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number) VALUES (:o, :day, :s, 1) "
             "ON CONFLICT (office_id, day, service_id) DO UPDATE SET last_number = daily_counter.last_number + 1 "
@@ -34,8 +34,8 @@ _TICKET = ("INSERT INTO ticket (office_id, day, service_id, category_id, number,
            "queued_at, order_at, recalls, category_claimed, category_verified_by, category_verified_at, "
            "print_status) VALUES (:o, :day, :s, :c, :n, :code, :channel, 'waiting', :now, :now, :now, 0, :claimed, "
            ":verified_by, :verified_at, 'none')")
-_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, operator_id, data) "
-          "VALUES (:t, :kind, :now, :o, :w, :op, :data)")
+_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, operator_id, data, prev_hash, hash) "
+          "VALUES (:t, :kind, :now, :o, :w, :op, :data, :prev, :hash)")
 # The informator's open shift at the desk (who may issue there, and whose check a verification is).
 _SHIFT = ("SELECT s.operator_id, o.login, o.full_name FROM operator_shift s JOIN operator o ON o.id = s.operator_id "
           "WHERE s.window_id = :w AND s.logged_out_at IS NULL")
@@ -93,7 +93,7 @@ class FastIssue:
         key = (svc.slug, cat.slug, channel)
         data = self._json.get(key)
         if data is None:
-            data = self._json[key] = json.dumps({"channel": channel, "service": svc.slug, "category": cat.slug})
+            data = self._json[key] = canonical_json({"channel": channel, "service": svc.slug, "category": cat.slug})
         return data
 
     def _server_now(self, cur, office: int) -> datetime:  # noqa: ANN001 - a DB-API cursor
@@ -108,7 +108,7 @@ class FastIssue:
         key = ("category_verified", cat.slug, "")
         data = self._json.get(key)
         if data is None:
-            data = self._json[key] = json.dumps({"category": cat.slug, "at_issue": True})
+            data = self._json[key] = canonical_json({"category": cat.slug, "at_issue": True})
         return data
 
     def issue(self, svc: ServiceRow, cat: CategoryRow, channel: str, mean_service_min: float, *,
@@ -139,10 +139,16 @@ class FastIssue:
             cur.execute(self._ticket, p)
             tid = cur.lastrowid if self.sqlite else cur.fetchone()[0]
             event = {"t": tid, "now": now_v, "o": office, "w": window_id, "op": operator_id}
-            cur.execute(self._event, {**event, "kind": EventKind.ISSUED.value, "data": data})
+            chain = Chain(cur, office)  # under the office lock: the office's last hash, read once
+
+            def insert_event(kind: EventKind, data_json: str) -> None:
+                prev, h = chain.link(ticket_id=tid, kind=kind, at=now, window_id=window_id, operator_id=operator_id,
+                                     data=data_json)
+                cur.execute(self._event, {**event, "kind": kind.value, "data": data_json, "prev": prev, "hash": h})
+
+            insert_event(EventKind.ISSUED, data)
             if verified_here:
-                cur.execute(self._event, {**event, "kind": EventKind.CATEGORY_VERIFIED.value,
-                                          "data": self._verified_data(cat)})
+                insert_event(EventKind.CATEGORY_VERIFIED, self._verified_data(cat))
             cur.execute(ahead_sql, {"o": office, "day": day_v, "s": svc.id, "now": now_v, "t": tid})
             ahead, open_windows = cur.fetchone()
         est = WaitEstimate(int(ahead), math.ceil(int(ahead) * mean_service_min / max(1, int(open_windows or 0))))

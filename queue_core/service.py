@@ -22,6 +22,7 @@ from .domain import (
     AT_WINDOW, BadArgument, CallResult, CallRule, DomainError, EventKind, NotFound, OfficeClosed, TicketInfo,
     TicketStatus, WaitEstimate,
 )
+from .eventlog import Chain
 from .fastissue import FastIssue
 from .models import Category, DailyCounter, Operator, OperatorShift, Ticket, TicketEvent
 from .policy import Candidate, Policy, WindowContext, choose_next, is_priority
@@ -276,6 +277,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def recall(self, ref: str | int, window: int, login: str) -> TicketInfo:
         """Call the same visitor again; past ``recall_limit`` recalls the ticket becomes a no-show."""
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "вызвать повторно")
             if ticket.recalls >= self.config.policy.recall_limit:
                 ticket.status = S.NO_SHOW
@@ -289,6 +291,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def start(self, ref: str | int, window: int, login: str) -> TicketInfo:
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "начать обслуживание")
             ticket.status, ticket.started_at = S.SERVING, self._now(s)
             self._event(s, ticket, EventKind.STARTED, window_id=shift.window_id, operator_id=shift.operator_id)
@@ -300,6 +303,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if rating is not None:
             self._check_rating(rating)
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "завершить")
             ids = dict(window_id=shift.window_id, operator_id=shift.operator_id)
             now = self._now(s)
@@ -315,6 +319,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def no_show(self, ref: str | int, window: int, login: str) -> TicketInfo:
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, (S.CALLED,), "отметить неявку")
             ticket.status = S.NO_SHOW
             self._event(s, ticket, EventKind.NO_SHOW, window_id=shift.window_id, operator_id=shift.operator_id,
@@ -343,6 +348,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         if not 1 <= minutes <= self.config.policy.postpone_max_min:
             raise DomainError(f"Отложить можно на 1–{self.config.policy.postpone_max_min} мин")
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "отложить")
             ticket.status = S.POSTPONED
             ticket.postponed_until = self._now(s) + timedelta(minutes=minutes)
@@ -367,6 +373,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def cancel(self, ref: str | int, reason: str, window: int | None = None, login: str | None = None) -> TicketInfo:
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ids = {}
             if window is not None:
                 shift = self._shift(s, window, login)
@@ -380,6 +387,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def verify_category(self, ref: str | int, window: int, login: str) -> TicketInfo:
         """The operator has seen the document: the claimed category stands (logged)."""
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket, shift = self._at_window(s, ref, window, login, AT_WINDOW, "подтвердить категорию")
             if not ticket.category_claimed:
                 raise DomainError(f"У талона {ticket.code} нет категории, ожидающей проверки")
@@ -409,6 +417,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
         """The visitor's satisfaction, 1–5, for a served ticket (once)."""
         self._check_rating(rating)
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket = self._ticket(s, ref)
             self._expect(ticket, (S.DONE,), "оценить")
             if ticket.rating is not None:
@@ -420,6 +429,7 @@ class QueueService(StaffUseCases, SnapshotQueries):
     def record_print(self, ticket_id: int, ok: bool, reason: str = "") -> None:
         """Log the printer's outcome for a ticket (the ticket stays in the queue either way)."""
         with self.db.write() as s:
+            self.db.lock_office(s, self.catalog.office_id)  # the office's event chain: one writer at a time
             ticket = self._ticket(s, ticket_id)
             ticket.print_status = "printed" if ok else "failed"
             self._event(s, ticket, EventKind.PRINTED if ok else EventKind.PRINT_FAILED, reason=reason)
@@ -480,8 +490,9 @@ class QueueService(StaffUseCases, SnapshotQueries):
 
     def _event(self, s: Session, ticket: Ticket, kind: EventKind, *, window_id: int | None = None,
                operator_id: int | None = None, at: datetime | None = None, **data: object) -> None:
-        s.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at or self._now(s), office_id=ticket.office_id,
-                          window_id=window_id, operator_id=operator_id, data=data))
+        s.add(Chain.of(s, ticket.office_id).seal(TicketEvent(
+            ticket_id=ticket.id, kind=kind, at=at or self._now(s), office_id=ticket.office_id,
+            window_id=window_id, operator_id=operator_id, data=data)))
 
     def _service(self, slug: str):  # noqa: ANN202
         svc = self.catalog.services.get(slug)
@@ -506,8 +517,9 @@ class QueueService(StaffUseCases, SnapshotQueries):
             Ticket.status.in_((S.WAITING, S.POSTPONED)))).all()
         for tid, day in rows:
             s.execute(sa.update(Ticket).where(Ticket.id == tid).values(status=S.EXPIRED))
-            s.add(TicketEvent(ticket_id=tid, kind=EventKind.EXPIRED, at=self._closing_instant(day),
-                              office_id=self.catalog.office_id, data={}))
+            s.add(Chain.of(s, self.catalog.office_id).seal(TicketEvent(
+                ticket_id=tid, kind=EventKind.EXPIRED, at=self._closing_instant(day),
+                office_id=self.catalog.office_id, data={})))
         self._expired_through = today
 
     def _return_due_postponed(self, s: Session) -> None:

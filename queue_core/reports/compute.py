@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..db import Database
 from ..domain import NotFound, StorageError
+from ..eventlog import ChainReport, verify_connection
 from ..models import Category, Office, Operator, Service, TicketFact, Window
 from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def compute_report(source, period: Period | str, office: str | None = None,  # noqa: ANN001
                    by: Iterable[str] = ("service",), *, audit: bool = True,
                    progress: Callable[[str], None] | None = None, now: datetime | None = None,
-                   rollup: bool = True) -> Report:
+                   rollup: bool = True, event_log: bool = True) -> Report:
     """Compute the report of ``period`` (a :class:`Period` or ``"2025Q4"``, ``"2025-10"``,
     ``"2025-10-06"``) for ``office`` (its code; None = every office in the database), with one table
     of groups per name in ``by`` (see :data:`~queue_core.reports.model.GROUPINGS`).
@@ -40,8 +41,9 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     those of open days built from the event log; every grouping is aggregated from them in memory
     (:mod:`.aggregate`); the priority audit adds the stored audits of rolled-up days to a replay of
     the others (``audit=False`` skips it). ``progress`` is called with a Russian step name before
-    each step. Safe to call from a worker thread; returns frozen values. Raises
-    :class:`~queue_core.domain.NotFound` for an unknown office code.
+    each step. Last, the hash chain of the period's events of the report's offices is verified
+    (:func:`queue_core.eventlog.verify`; ``event_log=False`` skips it). Safe to call from a worker
+    thread; returns frozen values. Raises :class:`~queue_core.domain.NotFound` for an unknown office code.
     """
     db: Database = source.db if hasattr(source, "db") else source
     if now is None:
@@ -81,7 +83,11 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
         if audit:
             step("Аудит очерёдности")
             pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup, live_from=live_from)
-    return Report(period, office, office_name, now, total, groups, oot, pa, tz)
+        chain: ChainReport | None = None
+        if event_log:
+            step("Проверка журнала событий")
+            chain = verify_connection(conn, office_id=office_id, start=period.start, end=period.end)
+    return Report(period, office, office_name, now, total, groups, oot, pa, tz, chain)
 
 
 def _day_number(is_sqlite: bool, day):  # noqa: ANN001, ANN202 - SQL expressions

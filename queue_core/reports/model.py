@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from ..eventlog import ChainReport
 from .period import Period
 
 # The grouping dimensions a report can be broken down by, with their Russian titles.
@@ -144,6 +145,7 @@ class Report:
     out_of_turn: OutOfTurn
     priority_audit: PriorityAudit | None  # None when not asked for
     timezone: str = "UTC"  # the office's zone (for showing instants); UTC when several offices
+    event_log: ChainReport | None = None  # the hash chain of the period's events (§13); None when not asked for
 
     def to_json(self) -> dict:
         return {
@@ -157,4 +159,5 @@ class Report:
             "groups": {name: [g.to_json() for g in rows] for name, rows in self.groups.items()},
             "out_of_turn": self.out_of_turn.to_json(),
             "priority_audit": self.priority_audit.to_json() if self.priority_audit else None,
+            "event_log": self.event_log.to_json() if self.event_log else None,
         }

@@ -87,6 +87,8 @@ def render_table(report: Report) -> str:
         for f in a.findings[:10]:
             out.append(f"  {f.day:%d.%m} окно {f.window}: {f.ticket} вызван раньше {f.ahead} "
                        f"({rule_and_reason(f.rule, f.reason)})")
+    if report.event_log is not None:
+        out += ["", report.event_log.summary()]
     return "\n".join(out) + "\n"
 
 

@@ -10,8 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from queue_core.domain import AuthError
+from queue_core.eventlog import event_hash
 
 from tests.conftest import staff
+
+
+_HASHED = ("office_id", "ticket_id", "kind", "at", "window_id", "operator_id", "data")
 
 
 def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
@@ -21,7 +25,8 @@ def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
                                          {"i": ticket_id}).mappings()]
     for k in ("id", "number", "code"):
         t.pop(k)
-    for e in ev:
+    for e in ev:  # the chain fields differ by position; each must be the hash of its own row
+        assert e.pop("hash") == event_hash(e.pop("prev_hash"), **{k: e[k] for k in _HASHED})
         e.pop("id")
         e.pop("ticket_id")
     return t, ev
