@@ -31,7 +31,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -173,8 +173,9 @@ class Chain:
 
 def append(session: Session, events: Iterable) -> None:
     """Seal events of ONE office (TicketEvent objects or dicts of their columns) on the session's
-    chain, in order, and add them to the session (dicts are inserted at once, after a flush, so
-    that ids follow the chain). Inside a writing transaction that holds the office lock."""
+    chain, in order, and add them to the session: objects are inserted at the next flush, a dict at
+    once after a flush, so that ids follow the chain. Inside a writing transaction that holds the
+    office lock."""
     from .models import TicketEvent
 
     events = list(events)
@@ -184,16 +185,13 @@ def append(session: Session, events: Iterable) -> None:
     if len(office) != 1:
         raise ValueError(f"append: events of several offices {sorted(office)}")
     chain = Chain.of(session, office.pop())
-    rows = []
     for e in events:
         chain.seal(e)
         if isinstance(e, Mapping):
-            rows.append(dict(e))
+            session.flush()  # the objects sealed before it go first
+            session.execute(sa.insert(TicketEvent.__table__), [dict(e)])
         else:
             session.add(e)
-    if rows:
-        session.flush()
-        session.execute(sa.insert(TicketEvent.__table__), rows)
 
 
 def _driver_sql(cursor, sql: str) -> str:  # noqa: ANN001
@@ -220,7 +218,8 @@ class ChainBreak:
     problem: str  # HASH_MISMATCH | LINK_MISMATCH
 
     def describe(self) -> str:
-        """«событие № 1234 (талон А-015, called, 06.10.2025 09:15:02): хеш не совпадает», local time."""
+        """«событие № 1234 (офис omsk-central, талон А-015, «called», 06.10.2025 09:15:02): хеш не совпадает»,
+        in the office's local time."""
         local = self.at.astimezone(ZoneInfo(self.timezone))
         return (f"событие № {self.event_id} (офис {self.office}, талон {self.ticket_code}, «{self.kind}», "
                 f"{local:%d.%m.%Y %H:%M:%S}): {self.problem}")
@@ -229,6 +228,12 @@ class ChainBreak:
         return {"office": self.office, "event_id": self.event_id, "ticket_id": self.ticket_id,
                 "ticket": self.ticket_code, "kind": self.kind,
                 "at": self.at.isoformat().replace("+00:00", "Z"), "problem": self.problem}
+
+    @classmethod
+    def from_json(cls, data: Mapping, timezone: str) -> ChainBreak:
+        at = datetime.fromisoformat(data["at"].replace("Z", "+00:00"))
+        return cls(data["office"], data["event_id"], data["ticket_id"], data["ticket"], data["kind"], at, timezone,
+                   data["problem"])
 
 
 @dataclass(frozen=True)
@@ -269,140 +274,91 @@ def events_ru(n: int) -> str:
     return f"{n:,} {word}".replace(",", " ")
 
 
-def verify(db, office_code: str | None = None, *, start: date | None = None, end: date | None = None,  # noqa: ANN001
-           progress: Callable[[int], None] | None = None, batch: int = BATCH) -> ChainReport:
-    """Walk the chain of each office (``office_code``: one; None: every office) in id order, in
-    batches, recomputing every hash; stop an office at its first event that does not fit.
-
-    With ``start``/``end`` (office-local days, inclusive) only the events of those days are walked:
-    from the issue of the first ticket of ``start`` or later up to (not including) the issue of the
-    first ticket after ``end`` — late ratings, expiries and prints of the period's tickets included
-    — and the first of them must link to the stored hash of the event before it. ``progress`` gets
-    the number of events checked so far after each batch. Raises NotFound for an unknown office."""
-    with db.read() as s:
-        return verify_connection(s.connection(), office_code, start=start, end=end, progress=progress, batch=batch)
-
-
-def verify_connection(conn: sa.Connection, office_code: str | None = None, *, start: date | None = None,
-                      end: date | None = None, progress: Callable[[int], None] | None = None,
-                      batch: int = BATCH, office_id: int | None = None) -> ChainReport:
-    """:func:`verify` inside a transaction the caller holds (a report's read transaction)."""
+def verify(db, office_code: str | None = None, *, progress: Callable[[int], None] | None = None,  # noqa: ANN001
+           batch: int = BATCH) -> ChainReport:
+    """Walk the whole chain of each office (``office_code``: one; None: every office in the database)
+    in id order, in batches of ``batch`` events, recomputing every hash; an office's walk stops at its
+    first event that does not fit. ``progress`` gets the number of events checked so far after each
+    batch. Raises :class:`~queue_core.domain.NotFound` for an unknown office code."""
     from .domain import NotFound
 
     started = time.perf_counter()
-    where, params = ("", {})
-    if office_id is not None:
-        where, params = " WHERE id = :i", {"i": office_id}
-    elif office_code is not None:
-        where, params = " WHERE code = :c", {"c": office_code}
-    offices = conn.execute(sa.text(f"SELECT id, code, timezone FROM office{where} ORDER BY id"), params).all()
-    if office_code is not None and not offices:
-        raise NotFound(f"Офис «{office_code}» не найден в базе")
-    walker = _Walker(conn, batch, progress)
-    breaks = []
-    for oid, code, tz in offices:
-        bounds = _bounds(conn, oid, start, end) if (start or end) else (0, None)
-        if bounds is None:  # no tickets in the period: nothing to check
-            continue
-        found = walker.office(oid, *bounds)
-        if found is not None:
-            breaks.append(_describe(conn, code, tz, *found))
-    return ChainReport(walker.checked, tuple(code for _, code, _ in offices), tuple(breaks),
-                       time.perf_counter() - started)
+    with db.read() as s:
+        conn = s.connection()
+        where, params = ("", {}) if office_code is None else (" WHERE code = :c", {"c": office_code})
+        offices = conn.execute(sa.text(f"SELECT id, code FROM office{where} ORDER BY id"), params).all()
+        if office_code is not None and not offices:
+            raise NotFound(f"Офис «{office_code}» не найден в базе")
+        checked, breaks = 0, []
+        for oid, _code in offices:
+            done = checked
+            n, found = check_range(conn, oid, progress=progress and (lambda k, d=done: progress(d + k)), batch=batch)
+            checked += n
+            if found is not None:
+                breaks.append(found)
+    return ChainReport(checked, tuple(code for _, code in offices), tuple(breaks), time.perf_counter() - started)
 
 
-_NO_TICKET = object()
+def check_range(conn: sa.Connection, office_id: int, first: int = 0, last: int | None = None, *,
+                progress: Callable[[int], None] | None = None, batch: int = BATCH) -> tuple[int, ChainBreak | None]:
+    """Check the office's events with ``first <= id <= last`` (``last`` None: to the end of the log),
+    the first of them against the stored hash of the office's event before it. Returns how many fit
+    (up to the first that does not) and that first break, or None. Inside the caller's transaction."""
+    before = conn.execute(sa.text("SELECT hash FROM ticket_event WHERE office_id = :o AND id < :a "
+                                  "ORDER BY id DESC LIMIT 1"), {"o": office_id, "a": first}).scalar()
+    prev = before or GENESIS
+    pg = conn.dialect.name == "postgresql"
+    sql = _PAGE_PG if pg else _PAGE
+    if last is not None:
+        sql = sql.replace(" ORDER BY", " AND id <= %(b)s ORDER BY" if pg else " AND id <= :b ORDER BY")
+    params = {"o": office_id, "a": first, "n": batch, **({"b": last} if last is not None else {})}
+    checked = 0
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        while True:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+            for i, row in enumerate(rows):
+                problem = _check(row, office_id, prev)
+                if problem is not None:
+                    return checked + i, _describe(conn, office_id, problem, row)
+                prev = row[8]
+            checked += len(rows)
+            if progress is not None and rows:
+                progress(checked)
+            if len(rows) < batch:
+                return checked, None
+            params["a"] = rows[-1][0] + 1
+    finally:
+        cur.close()
 
 
-def _issue_of_first_ticket(conn: sa.Connection, office_id: int, op: str, day: date):  # noqa: ANN202
-    """Id of the first event (its issue) of the office's first ticket whose day is ``op`` (``>=``,
-    ``>``) ``day``; :data:`_NO_TICKET` when there is no such ticket, None when it has no events."""
-    first_day = conn.execute(sa.text(f"SELECT min(day) FROM ticket WHERE office_id = :o AND day {op} :d"),
-                             {"o": office_id, "d": day}).scalar()
-    if first_day is None:
-        return _NO_TICKET
-    return conn.execute(sa.text(
-        "SELECT min(e.id) FROM ticket_event e WHERE e.ticket_id = "
-        "(SELECT min(id) FROM ticket WHERE office_id = :o AND day = :d)"), {"o": office_id, "d": first_day}).scalar()
+# PostgreSQL hands the instant and the JSON over as text in the form SQLite stores them: cheaper than
+# a datetime and a dict per row, and the stored JSON is hashed as it is.
+_PAGE = ("SELECT id, ticket_id, kind, at, window_id, operator_id, data, prev_hash, hash FROM ticket_event "
+         "WHERE office_id = :o AND id >= :a ORDER BY id LIMIT :n")
+_PAGE_PG = ("SELECT id, ticket_id, kind, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), window_id, "
+            "operator_id, data::text, prev_hash, hash FROM ticket_event "
+            "WHERE office_id = %(o)s AND id >= %(a)s ORDER BY id LIMIT %(n)s")
 
 
-def _bounds(conn: sa.Connection, office_id: int, start: date | None, end: date | None) -> tuple[int, int | None] | None:
-    """Event ids ``[first, stop)`` of the office's events of the days ``start``–``end``; None when
-    the period has no tickets. A bound that cannot be found widens the walk, never narrows it."""
-    first = _issue_of_first_ticket(conn, office_id, ">=", start) if start else 0
-    if first is _NO_TICKET:
-        return None
-    stop = _issue_of_first_ticket(conn, office_id, ">", end) if end else None
-    stop = None if stop is _NO_TICKET else stop
-    first = first or 0
-    if stop is not None and stop <= first:
-        return None
-    return first, stop
-
-
-class _Walker:
-    """Streams one office's events in id order on the driver's cursor and checks each."""
-
-    def __init__(self, conn: sa.Connection, batch: int, progress: Callable[[int], None] | None) -> None:
-        self.conn, self.batch, self.progress = conn, batch, progress
-        self.checked = 0
-        pg = conn.dialect.name == "postgresql"
-        data = "data::text" if pg else "data"
-        self._page = ("SELECT id, ticket_id, kind, at, window_id, operator_id, {data}, prev_hash, hash "
-                      "FROM ticket_event WHERE office_id = {o} AND id >= {a}{stop} ORDER BY id LIMIT {n}")
-        self._ph = (lambda k: f"%({k})s") if pg else (lambda k: f":{k}")
-        self._data = data
-
-    def _sql(self, with_stop: bool) -> str:
-        ph = self._ph
-        return self._page.format(data=self._data, o=ph("o"), a=ph("a"), n=ph("n"),
-                                 stop=f" AND id < {ph('s')}" if with_stop else "")
-
-    def office(self, office_id: int, first: int, stop: int | None) -> tuple[str, tuple] | None:
-        """None when every event fits; else (problem, the row of the first event that does not)."""
-        conn = self.conn
-        before = conn.execute(sa.text("SELECT hash FROM ticket_event WHERE office_id = :o AND id < :a "
-                                      "ORDER BY id DESC LIMIT 1"), {"o": office_id, "a": first}).scalar()
-        last = before or GENESIS
-        sql = self._sql(stop is not None)
-        params = {"o": office_id, "a": first, "n": self.batch, **({"s": stop} if stop is not None else {})}
-        cur = conn.connection.dbapi_connection.cursor()
-        try:
-            while True:
-                cur.execute(sql, params)
-                rows = cur.fetchall()
-                for i, row in enumerate(rows):
-                    problem = _check(row, office_id, last)
-                    if problem is not None:
-                        self.checked += i  # the events that fit, before this one
-                        return problem, row
-                    last = row[8]
-                self.checked += len(rows)
-                if self.progress is not None and rows:
-                    self.progress(self.checked)
-                if len(rows) < self.batch:
-                    return None
-                params["a"] = rows[-1][0] + 1
-        finally:
-            cur.close()
-
-
-def _check(row: tuple, office_id: int, last: str) -> str | None:
-    """What is wrong with one event row (None: it fits after ``last``)."""
-    _id, tid, kind, at, window_id, operator_id, data, prev, h = row
+def _check(row: tuple, office_id: int, prev: str) -> str | None:
+    """What is wrong with one event row (None: it fits after the event whose hash is ``prev``)."""
+    _id, tid, kind, at, window_id, operator_id, data, prev_hash, h = row
     at_text = canonical_instant(at)
     if isinstance(data, str):  # stored canonically (the usual case): hash the text as it is
-        if _sha(_text(prev, office_id, tid, kind, at_text, window_id, operator_id, data)) == h:
-            return LINK_MISMATCH if prev != last else None
+        if _sha(_text(prev_hash, office_id, tid, kind, at_text, window_id, operator_id, data)) == h:
+            return LINK_MISMATCH if prev_hash != prev else None
         data = json.loads(data)
-    if _sha(_text(prev, office_id, tid, kind, at_text, window_id, operator_id, canonical_json(data))) != h:
+    if _sha(_text(prev_hash, office_id, tid, kind, at_text, window_id, operator_id, canonical_json(data))) != h:
         return HASH_MISMATCH
-    return LINK_MISMATCH if prev != last else None
+    return LINK_MISMATCH if prev_hash != prev else None
 
 
-def _describe(conn: sa.Connection, office: str, tz: str, problem: str, row: tuple) -> ChainBreak:
+def _describe(conn: sa.Connection, office_id: int, problem: str, row: tuple) -> ChainBreak:
     event_id, ticket_id, kind, at = row[0], row[1], row[2], row[3]
     code = conn.execute(sa.text("SELECT code FROM ticket WHERE id = :t"), {"t": ticket_id}).scalar()
+    office, tz = conn.execute(sa.text("SELECT code, timezone FROM office WHERE id = :o"), {"o": office_id}).one()
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

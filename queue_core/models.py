@@ -234,3 +234,12 @@ class AuditDay(SQLModel, table=True):
     deviations: int = 0
     exempt: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     findings: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # The event log's hash chain over the day's stretch of the office's log, checked at roll-up
+    # (queue_core.reports.chain): event ids first..last, the office's event before first, how many
+    # events fit, the first that did not (None: all did). chain_first None: the day had no events,
+    # or it was rolled up before revision 0004 (then reports check it live).
+    chain_first: int | None = None
+    chain_last: int | None = None
+    chain_before: int | None = None
+    chain_events: int = 0
+    chain_break: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True))

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from ..db import Database
 from ..domain import NotFound, StorageError
-from ..eventlog import ChainReport, verify_connection
+from ..eventlog import ChainReport
 from ..models import Category, Office, Operator, Service, TicketFact, Window
 from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
+from .chain import period_chain
 from .facts import build_facts, drop_facts, facts
 from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report
 from .period import Period, parse_period
@@ -41,8 +42,9 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
     those of open days built from the event log; every grouping is aggregated from them in memory
     (:mod:`.aggregate`); the priority audit adds the stored audits of rolled-up days to a replay of
     the others (``audit=False`` skips it). ``progress`` is called with a Russian step name before
-    each step. Last, the hash chain of the period's events of the report's offices is verified
-    (:func:`queue_core.eventlog.verify`; ``event_log=False`` skips it). Safe to call from a worker
+    each step. Last, the event log's hash chain over the period's days of the report's offices:
+    the verdicts stored with rolled-up days, the rest walked live (:mod:`.chain`; ``event_log=False``
+    skips it). Safe to call from a worker
     thread; returns frozen values. Raises :class:`~queue_core.domain.NotFound` for an unknown office code.
     """
     db: Database = source.db if hasattr(source, "db") else source
@@ -86,7 +88,7 @@ def compute_report(source, period: Period | str, office: str | None = None,  # n
         chain: ChainReport | None = None
         if event_log:
             step("Проверка журнала событий")
-            chain = verify_connection(conn, office_id=office_id, start=period.start, end=period.end)
+            chain = period_chain(conn, period.start, period.end, office_id, use_rollups=rollup)
     return Report(period, office, office_name, now, total, groups, oot, pa, tz, chain)
 
 

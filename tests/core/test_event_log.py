@@ -215,6 +215,22 @@ def test_the_hash_of_a_freshly_written_event_is_the_hash_of_the_row_read_back(se
     assert verify(service.db).ok
 
 
+def test_appending_objects_and_rows_in_one_transaction_keeps_them_in_chain_order(service) -> None:  # noqa: ANN001
+    office, t = service.catalog.office_id, service.issue_ticket("payments")
+    now = datetime(2025, 10, 6, 3, 0, 1, tzinfo=UTC)
+    row = dict(ticket_id=t.id, kind="printed", at=now, office_id=office, window_id=None, operator_id=None,
+               data={"reason": ""})
+    with service.db.write() as s:
+        service.db.lock_office(s, office)
+        append(s, [TicketEvent(ticket_id=t.id, kind="rated", at=now, office_id=office, data={"rating": 5}), row,
+                   TicketEvent(ticket_id=t.id, kind="rated", at=now, office_id=office, data={"rating": 4})])
+    assert [r["kind"] for r in events(service)] == ["issued", "rated", "printed", "rated"]
+    assert verify(service.db).checked == 4
+    with pytest.raises(ValueError, match="several offices"):
+        with service.db.write() as s:
+            append(s, [row, {**row, "office_id": office + 1}])
+
+
 def test_a_raw_insert_and_the_orm_chain_the_same_way(service, clock) -> None:  # noqa: ANN001
     """The issue path on the driver's cursor (fastissue) and the ORM path share one chain."""
     staff(service, 0, 1)
@@ -229,20 +245,93 @@ def test_a_raw_insert_and_the_orm_chain_the_same_way(service, clock) -> None:  #
     assert verify(service.db).checked == len(events(service)) == 9
 
 
-def test_a_quarter_is_verified_day_by_day_from_its_first_ticket(service, clock) -> None:  # noqa: ANN001
-    """The report of a period walks the events from the issue of its first ticket to the issue of the
-    first ticket after it, linked to the stored event before."""
+def test_a_period_answers_for_the_stretch_of_log_of_its_days(service, clock) -> None:  # noqa: ANN001
+    """A report checks the office's events from the first to the last event of its days' tickets:
+    the expiry of a day's tickets written the next morning is the day's; days outside are not walked."""
     for d in (date(2025, 9, 30), date(2025, 10, 6), date(2025, 12, 31), date(2026, 1, 5)):
         clock.set(datetime.combine(d, datetime.min.time(), OMSK) + timedelta(hours=10))
         service.issue_ticket("payments", channel="api")
         service.issue_ticket("recalc", channel="api")
-    q4 = verify(service.db, start=date(2025, 10, 1), end=date(2025, 12, 31))
-    # 06.10: two issued; 31.12: their expiry, two issued; 05.01: the expiry of 31.12, before its first
-    # ticket. The expiry of 30.09, written on 06.10 before the first ticket of the quarter, is Q3's.
-    assert q4.ok and q4.checked == 8
+    # 06.10: two issued, and their expiry written on 31.12; 31.12: two issued, and their expiry
+    # written on 05.01. 30.09's expiry, written on 06.10 before its tickets, belongs to Q3.
+    live = compute_report(service, "2025Q4", rollup=False, audit=False).event_log
+    rolled = compute_report(service, "2025Q4", audit=False).event_log
+    assert live.ok and rolled.ok and live.checked == rolled.checked == 8
+    assert compute_report(service, "2025Q3", audit=False).event_log.checked == 4
+    assert compute_report(service, "2026-02", audit=False).event_log.checked == 0
     assert verify(service.db).checked == 8 + 6
-    assert verify(service.db, start=date(2026, 1, 1)).checked == 2
-    assert verify(service.db, start=date(2026, 2, 1)).checked == 0
+
+
+def report_chain(svc, period: str, **kw):  # noqa: ANN001, ANN201
+    return compute_report(svc, period, audit=False, **kw).event_log
+
+
+def same(a, b) -> bool:  # noqa: ANN001
+    return a.to_json() == b.to_json()
+
+
+def test_a_closed_day_is_walked_once_and_its_verdict_stored(office_day, service) -> None:  # noqa: ANN001
+    rows = events(service)
+    first = report_chain(service, DAY.isoformat())
+    assert first.ok and first.checked == len(rows) - 1 and same(first, report_chain(service, DAY.isoformat(),
+                                                                                     rollup=False))
+    with service.db.read() as s:
+        stored = s.execute(sa.text("SELECT chain_first, chain_last, chain_before, chain_events, chain_break "
+                                   "FROM audit_day WHERE day = :d"), {"d": DAY}).one()
+    assert tuple(stored) == (rows[0]["id"], rows[-2]["id"], None, len(rows) - 1, None)
+
+
+def test_a_change_with_the_refusal_lifted_reopens_the_day_and_the_report_names_it(office_day, service) -> None:  # noqa: ANN001
+    report_chain(service, DAY.isoformat())  # Monday rolled up: its verdict stored
+    victim = next(r for r in events(service) if r["kind"] == "started")
+    with service.db.write() as s, event_log_writable(s):  # the 0003 triggers still drop Monday's rollup
+        s.execute(sa.text("UPDATE ticket_event SET operator_id = NULL WHERE id = :i"), {"i": victim["id"]})
+    rolled, live = report_chain(service, DAY.isoformat()), report_chain(service, DAY.isoformat(), rollup=False)
+    assert (rolled.first_break.event_id, rolled.first_break.problem) == (victim["id"], HASH_MISMATCH)
+    assert same(rolled, live) and same(rolled, report_chain(service, DAY.isoformat()))  # stored, then read back
+
+
+def test_an_event_removed_between_two_closed_days_breaks_the_next_days_link(office_day, service, clock) -> None:  # noqa: ANN001
+    staff(service, 3)
+    service.issue_ticket("recalc")                      # Tuesday: А-001 waits since 08:00, this one is served
+    called = service.call_next(3, "op3")
+    service.finish(called.ticket.code, 3, "op3")
+    service.logout(3, "op3", force=True)
+    clock.advance(days=1)
+    service.issue_ticket("payments")                    # Wednesday: Tuesday's А-001 expires, Tuesday is closed
+    assert report_chain(service, "2025-10").ok
+    rows = events(service)
+    monday_last = max(r["id"] for r in rows if r["code"] == "Б-005")  # Monday's expiry, written on Tuesday
+    tuesday_first = next(r for r in rows if r["id"] > monday_last)
+    with service.db.write() as s, event_log_writable(s):
+        s.execute(sa.text("DELETE FROM ticket_event WHERE id = :i"), {"i": monday_last})
+    rolled, live = report_chain(service, "2025-10"), report_chain(service, "2025-10", rollup=False)
+    assert (rolled.first_break.event_id, rolled.first_break.problem) == (tuesday_first["id"], LINK_MISMATCH)
+    assert same(rolled, live)
+
+
+def test_only_talon_audit_verify_sees_past_a_rollup_whose_triggers_were_switched_off(office_day, service) -> None:  # noqa: ANN001
+    """With every trigger of the table off, a change leaves the stored verdict (and the stored figures)
+    of a closed day as they were: the report answers for what its figures were computed from."""
+    assert report_chain(service, DAY.isoformat()).ok
+    victim = next(r for r in events(service) if r["kind"] == "finished")
+    with service.db.write() as s:
+        c = s.connection()
+        if c.dialect.name == "sqlite":
+            names = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                      "AND tbl_name = 'ticket_event'")).all()
+            for name, _sql in names:
+                c.exec_driver_sql(f"DROP TRIGGER {name}")
+            c.execute(sa.text("UPDATE ticket_event SET window_id = NULL WHERE id = :i"), {"i": victim["id"]})
+            for _name, sql in names:
+                c.exec_driver_sql(sql)
+        else:
+            c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER USER")
+            c.execute(sa.text("UPDATE ticket_event SET window_id = NULL WHERE id = :i"), {"i": victim["id"]})
+            c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER USER")
+    assert report_chain(service, DAY.isoformat()).ok
+    assert report_chain(service, DAY.isoformat(), rollup=False).first_break.event_id == victim["id"]
+    assert verify(service.db).first_break.event_id == victim["id"]
 
 
 def test_talon_audit_verify_and_the_quarterly_report_confirm_a_demo_week(config, tmp_path) -> None:  # noqa: ANN001

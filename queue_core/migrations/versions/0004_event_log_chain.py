@@ -20,6 +20,10 @@ table's owner (who can drop the triggers) for migrations; roles are set up in a 
 0003 triggers that invalidate rollups on UPDATE/DELETE of an event stay: they can no longer fire
 while the refusal stands, and they still do their job if an owner lifts it for a repair.
 
+``audit_day`` gets the verdict of the chain over each rolled-up office-day (``chain_*``, see
+:mod:`queue_core.reports.chain`), so that a quarterly report does not walk millions of events again.
+Days rolled up before this revision keep their rows without it; reports check those days live.
+
 Downgrade drops the refusal, the index and the columns (the chain is lost).
 
 Revision ID: 0004
@@ -114,29 +118,38 @@ def _chain(conn: sa.Connection, write) -> None:  # noqa: ANN001
         cur.close()
 
 
-def _sqlite_triggers(conn: sa.Connection) -> list[tuple[str, str]]:
+def _sqlite_triggers(conn: sa.Connection, table: str | None = None) -> list[tuple[str, str]]:
+    where = "" if table is None else f" AND tbl_name = '{table}'"
     return [tuple(r) for r in conn.execute(sa.text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ticket_event' ORDER BY name"))]
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger'{where} ORDER BY name"))]
 
 
-def _sqlite_rebuild(conn: sa.Connection, alter) -> None:  # noqa: ANN001
-    """A batch (table rebuild) on ``ticket_event`` that keeps its triggers: SQLite drops them with the old table."""
+def _sqlite_rebuild(conn: sa.Connection, table: str, alter) -> None:  # noqa: ANN001
+    """A batch (table rebuild) that keeps the database's triggers: SQLite drops a table's triggers with
+    the old table, and refuses to rename the new one while other tables' triggers name a missing table."""
     triggers = _sqlite_triggers(conn)
     for name, _sql in triggers:
         op.execute(sa.text(f"DROP TRIGGER {name}"))
-    with op.batch_alter_table("ticket_event", recreate="always") as batch_op:
+    with op.batch_alter_table(table, recreate="always") as batch_op:
         alter(batch_op)
     for _name, sql in triggers:
         op.execute(sa.text(sql))
 
 
+AUDIT_DAY_COLUMNS = ("chain_first", "chain_last", "chain_before", "chain_events", "chain_break")
+
+
 def upgrade() -> None:
     conn = op.get_bind()
     sqlite = conn.dialect.name == "sqlite"
+    for name in ("chain_first", "chain_last", "chain_before"):
+        op.add_column("audit_day", sa.Column(name, sa.Integer(), nullable=True))
+    op.add_column("audit_day", sa.Column("chain_events", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("audit_day", sa.Column("chain_break", sa.JSON(), nullable=True))
     op.add_column("ticket_event", sa.Column("prev_hash", sa.String(length=64), nullable=True))
     op.add_column("ticket_event", sa.Column("hash", sa.String(length=64), nullable=True))
     if sqlite:
-        saved = _sqlite_triggers(conn)  # filling the chain is no write a rollup needs to hear of
+        saved = _sqlite_triggers(conn, "ticket_event")  # filling the chain is no write a rollup needs to hear of
         for name, _sql in saved:
             op.execute(sa.text(f"DROP TRIGGER {name}"))
         raw = conn.connection.dbapi_connection
@@ -149,7 +162,7 @@ def upgrade() -> None:
             batch_op.alter_column("prev_hash", existing_type=sa.String(length=64), nullable=False)
             batch_op.alter_column("hash", existing_type=sa.String(length=64), nullable=False)
 
-        _sqlite_rebuild(conn, not_null)
+        _sqlite_rebuild(conn, "ticket_event", not_null)
         op.create_index("uq_ticket_event_office_prev_hash", "ticket_event", ["office_id", "prev_hash"], unique=True)
         for name, when in SQLITE_REFUSE.items():
             op.execute(sa.text(f"CREATE TRIGGER {name} {when} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"))
@@ -178,6 +191,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":
+        def drop_chain(batch_op) -> None:  # noqa: ANN001
+            for name in AUDIT_DAY_COLUMNS:
+                batch_op.drop_column(name)
+
+        _sqlite_rebuild(conn, "audit_day", drop_chain)
+    else:
+        for name in AUDIT_DAY_COLUMNS:
+            op.drop_column("audit_day", name)
+    if conn.dialect.name == "sqlite":
         for name in SQLITE_REFUSE:
             op.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
         op.drop_index("uq_ticket_event_office_prev_hash", table_name="ticket_event")
@@ -186,7 +208,7 @@ def downgrade() -> None:
             batch_op.drop_column("hash")
             batch_op.drop_column("prev_hash")
 
-        _sqlite_rebuild(conn, drop)
+        _sqlite_rebuild(conn, "ticket_event", drop)
         return
     for stmt in PG_DOWNGRADE:
         op.execute(sa.text(stmt))
