@@ -10,22 +10,25 @@ issue). The informator row issues a ``disabled`` ticket, so that check is part o
 The floor of each channel is what issuing that ticket must cost on this database: in one
 transaction, for the informator the check of the clerk's session (the SHA-256 of its token looked
 up with its operator and shift in one query: not ended, not expired, operator active, shift open at
-the desk), then the counter upsert, the ticket insert, the ``issued`` event insert and, for the
-informator, the ``category_verified`` event insert — with the same pragmas (SQLite) or the same
-server and schema (PostgreSQL). The floor leaves out what the product does on top (the office lock
-on PostgreSQL, the "people ahead" count and the estimate returned to the visitor). The office has
-100 waiting tickets throughout (a very busy morning), so that count is measured at a realistic size.
+the desk), then the counter upsert, the ticket insert, the read of the office's last event hash, the
+``issued`` event insert and, for the informator, the ``category_verified`` event insert, each event
+chained (its SHA-256 over the previous hash, :func:`queue_core.eventlog.event_hash`) — with the same
+pragmas (SQLite) or the same server and schema (PostgreSQL). The floor leaves out what the product
+does on top (the office lock on PostgreSQL, the "people ahead" count and the estimate returned to
+the visitor). The office has 100 waiting tickets throughout (a very busy morning), so that count is
+measured at a realistic size.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 import tempfile
 from datetime import UTC
 from pathlib import Path
+
+from queue_core.eventlog import canonical_json, event_hash
 
 from .common import MONDAY_9, PG_URL, PgSchema, Row, interleaved, ms, office_config, on_shift, p50, psycopg_dsn
 
@@ -45,8 +48,9 @@ _COUNTER = ("INSERT INTO daily_counter (office_id, day, service_id, last_number)
 _TICKET = ("INSERT INTO ticket (office_id, day, service_id, category_id, number, code, channel, status, issued_at, "
            "queued_at, order_at, recalls, category_claimed, category_verified_by, category_verified_at, print_status) "
            "VALUES (:o, :day, :s, :c, :n, :code, :channel, 'waiting', :at, :at, :at, 0, :claimed, :vby, :vat, 'none')")
-_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, operator_id, data) "
-          "VALUES (:t, :kind, :at, :o, :w, :op, :data)")
+_EVENT = ("INSERT INTO ticket_event (ticket_id, kind, at, office_id, window_id, operator_id, data, prev_hash, hash) "
+          "VALUES (:t, :kind, :at, :o, :w, :op, :data, :prev, :hash)")
+_LAST_HASH = "SELECT hash FROM ticket_event WHERE office_id = :o ORDER BY id DESC LIMIT 1"
 
 
 def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None, token: str | None):  # noqa: ANN001, ANN202
@@ -56,8 +60,9 @@ def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None, token
     service, category = (cat.services[CHANNELS[channel][0]], cat.categories[CHANNELS[channel][1]])
     office, day, desk = cat.office_id, svc.clock.today(), cat.windows[DESK].id
     informator = channel == "informator"
-    issued = json.dumps({"channel": channel, "service": service.slug, "category": category.slug})
-    verified = json.dumps({"category": category.slug, "at_issue": True})
+    issued_data = {"channel": channel, "service": service.slug, "category": category.slug}
+    verified_data = {"category": category.slug, "at_issue": True}
+    issued, verified = canonical_json(issued_data), canonical_json(verified_data)
     at = MONDAY_9.astimezone(UTC)
     if sqlite_path:
         con = sqlite3.connect(sqlite_path, isolation_level=None, timeout=10)
@@ -73,7 +78,8 @@ def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None, token
         con = psycopg.connect(psycopg_dsn(pg_url))
         sql = lambda q: re.sub(r":(\w+)", r"%(\1)s", q)  # noqa: E731
         begin, commit, cur = (lambda: None), con.commit, con.cursor()
-    session_sql, counter_sql, event_sql = sql(_SESSION), sql(_COUNTER), sql(_EVENT)
+    session_sql, counter_sql, event_sql, last_sql = sql(_SESSION), sql(_COUNTER), sql(_EVENT), sql(_LAST_HASH)
+    instant = MONDAY_9.astimezone(UTC)
     ticket_sql = sql(_TICKET) + ("" if sqlite_path else " RETURNING id")
 
     def issue() -> None:
@@ -90,9 +96,13 @@ def _floor(svc, channel: str, sqlite_path: str | None, pg_url: str | None, token
             "vby": op, "vat": at if informator else None})
         tid = c.lastrowid if sqlite_path else c.fetchone()[0]
         ev = {"t": tid, "at": at, "o": office, "w": w, "op": op}
-        cur.execute(event_sql, {**ev, "kind": "issued", "data": issued})
-        if informator:
-            cur.execute(event_sql, {**ev, "kind": "category_verified", "data": verified})
+        prev = cur.execute(last_sql, {"o": office}).fetchone()[0]
+        for kind, data, text in (("issued", issued_data, issued),) + (
+                (("category_verified", verified_data, verified),) if informator else ()):
+            h = event_hash(prev, office_id=office, ticket_id=tid, kind=kind, at=instant, window_id=w, operator_id=op,
+                           data=data)
+            cur.execute(event_sql, {**ev, "kind": kind, "data": text, "prev": prev, "hash": h})
+            prev = h
         commit()
 
     return issue, con.close

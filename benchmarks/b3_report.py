@@ -3,16 +3,18 @@ shortest raw code that computes the same figures from the same rows. Two situati
 
 * **rolled-up quarter** — every office-day of the quarter is rolled up (``ticket_fact``,
   ``audit_day``), as it is once each day has had its first report. Subject: ``compute_report``.
-  Floor: one raw query over ``ticket_fact`` and one over ``audit_day`` on the driver's cursor, and
+  Floor: one raw query over ``ticket_fact`` and two over ``audit_day`` on the driver's cursor, and
   the figures of every group (counts, means, median, p90, max, within-target, ratings, the
-  out-of-turn section, the audit's sums) in numpy, straight from those rows.
+  out-of-turn section, the audit's sums, the event chain's stored verdicts) in numpy, straight from
+  those rows.
 * **first report** — the quarter was never reported (no rollups). Subject: ``compute_report``,
   which first rolls up every closed office-day (facts and audit, written once) and then reads them.
   Floor: the per-ticket facts computed from the tickets and their events by one SELECT (the one the
   rollup runs, :func:`queue_core.reports.facts.facts_query`, sent as raw SQL, nothing written), the
   same numpy figures, and the audit's replay of the events (:func:`queue_core.reports.audit.replay`
-  — the §4 order has no shorter raw form). What the subject does on top is storing the rollups and
-  reading them back.
+  — the §4 order has no shorter raw form), and the event log's hash chain: one raw walk of the
+  quarter's events, each hash recomputed (:mod:`queue_core.eventlog`). What the subject does on top
+  is storing the rollups and reading them back.
 
 Floor, then report, ``repeats`` times, best of each. The floor's figures are checked against the
 report's (totals, and the issued count of every group of every grouping), so both compute the same.
@@ -48,6 +50,13 @@ _SELECT = ("SELECT service_id, category_id, window_id, operator_id, wait_s, tota
            "FROM {source}")
 _DAY = {"sqlite": "CAST(julianday(day) AS INTEGER)", "postgresql": "day - DATE '1970-01-01'"}
 _AUDIT = "SELECT calls_by_rule, violations, deviations, exempt, findings FROM audit_day WHERE day BETWEEN {a} AND {b}"
+_CHAIN = "SELECT sum(chain_events), count(chain_break) FROM audit_day WHERE day BETWEEN {a} AND {b}"
+# The event log's hash chain (queue_core.eventlog), every event of the quarter in one raw walk.
+_EVENTS = {"sqlite": "SELECT id, ticket_id, kind, at, window_id, operator_id, data, prev_hash, hash, office_id "
+                     "FROM ticket_event ORDER BY office_id, id",
+           "postgresql": "SELECT id, ticket_id, kind, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
+                         "window_id, operator_id, data::text, prev_hash, hash, office_id FROM ticket_event "
+                         "ORDER BY office_id, id"}
 
 
 def _raw(conn, sql: str, params: tuple | dict = ()) -> list:  # noqa: ANN001 - a SQLAlchemy Connection
@@ -157,8 +166,9 @@ def _floor_rolled_up(db) -> dict:  # noqa: ANN001
         a, b = (f"'{d.isoformat()}'" for d in QUARTER)
         rows = _raw(conn, _SELECT.format(day=_DAY[dialect], source=f"ticket_fact WHERE day BETWEEN {a} AND {b}"))
         audit = _raw(conn, _AUDIT.format(a=a, b=b))
+        events, breaks = _raw(conn, _CHAIN.format(a=a, b=b))[0]
         keys = _keys(conn)
-    return {**_figures(rows, keys), "audit": _audit_sums(audit)}
+    return {**_figures(rows, keys), "audit": _audit_sums(audit), "chain": (int(events or 0), breaks == 0)}
 
 
 def _floor_from_events(db) -> dict:  # noqa: ANN001
@@ -173,9 +183,24 @@ def _floor_from_events(db) -> dict:  # noqa: ANN001
         params = tuple(values[k] for k in q.positiontup) if q.positional else values
         rows = _raw(conn, _SELECT.format(day=_DAY[dialect], source=f"({q.string}) AS f"), params)
         parts = replay(conn, *QUARTER, None)
+        chain = _walk_chain(conn)
         keys = _keys(conn)
     audit = [(dict(p.calls_by_rule), p.violations, p.deviations, p.exempt, p.findings) for p in parts.values()]
-    return {**_figures(rows, keys), "audit": _audit_sums(audit)}
+    return {**_figures(rows, keys), "audit": _audit_sums(audit), "chain": chain}
+
+
+def _walk_chain(conn) -> tuple[int, bool]:  # noqa: ANN001
+    """Every event's hash recomputed and linked to the one before, in one raw walk (the history is the quarter)."""
+    from queue_core.eventlog import GENESIS, _check
+
+    prev, office, n, ok = GENESIS, None, 0, True
+    for row in _raw(conn, _EVENTS[conn.dialect.name]):
+        if row[9] != office:
+            prev, office = GENESIS, row[9]
+        ok = ok and _check(row[:9], office, prev) is None
+        prev = row[8]
+        n += 1
+    return n, ok
 
 
 def _check(floor: dict, report) -> None:  # noqa: ANN001 - a Report
@@ -198,6 +223,7 @@ def _check(floor: dict, report) -> None:  # noqa: ANN001 - a Report
         assert mine == theirs, (name, mine[:3], theirs[:3])
     pa = report.priority_audit
     assert (floor["audit"]["calls"], floor["audit"]["violations"]) == (pa.calls, pa.out_of_turn_violations)
+    assert floor["chain"] == (report.event_log.checked, report.event_log.ok)
 
 
 def _clear_rollups(db) -> None:  # noqa: ANN001

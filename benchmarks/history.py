@@ -4,9 +4,11 @@ A history of N tickets is a past quarter (2025Q3, weekdays) of several offices o
 catalogue, each ticket with the events a real day leaves: issued, called (with the policy's rule
 and reason), recalled, started, finished, no-show, redirected, cancelled, expired, rated, printed.
 Rows are written by bulk insert (``executemany`` on SQLite, ``COPY`` on PostgreSQL), never through
-the service layer. SQLite histories are files in ``benchmarks/.cache/``; PostgreSQL histories are
+the service layer; events are chained per office as the product chains them (:mod:`queue_core.eventlog`:
+canonical JSON, ``prev_hash``/``hash`` in id order). SQLite histories are files in ``benchmarks/.cache/``; PostgreSQL histories are
 schemas ``talon_bench_h<N>`` in the benchmark database, with a marker file in the same folder.
-The benchmarks only ever add rows of the bench day (2025-10-06) and delete them again.
+The benchmarks only ever add rows of the bench day (2025-10-06) and delete them again (the newest
+events of the office: what is left is still a whole chain).
 
 After the bulk insert every office-day of the quarter is rolled up (``ticket_fact``, ``audit_day``)
 by :func:`queue_core.reports.rollup.roll_up`, as the offices' reports do for each day once it is
@@ -15,14 +17,16 @@ over; the time it took is kept beside the history (``*.rollup``) and shown in B3
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from queue_core.eventlog import GENESIS, canonical_json, event_hash
 
 from .common import CACHE, MONDAY_9, OMSK, PgSchema, office_config
 
@@ -32,8 +36,9 @@ SERVICES = ["payments", "recalc", "contracts", "b2b-contracts", "b2b-billing"]
 SERVICE_P = [0.45, 0.25, 0.18, 0.07, 0.05]
 WINDOWS = {"payments": [1, 2, 3, 0], "recalc": [1, 2, 3, 4, 0], "contracts": [3, 4, 2, 0],
            "b2b-contracts": [5, 0], "b2b-billing": [5, 0]}
-VERSION = 4  # bump when the generated rows change (2: closed days rolled up, schema 0002; 3: schema 0003, whose upgrade drops rollups;
-# 4: schema 0005, the register of rights: an older history's categories differ from config.toml's, so the service refuses it)
+VERSION = 5  # bump when the generated rows change (2: closed days rolled up, schema 0002; 3: schema 0003, whose upgrade drops rollups;
+# 4: schema 0005, the register of rights: an older history's categories differ from config.toml's, so the service refuses it;
+# 5: schema 0004 too, chained events, and 0006, staff sessions)
 
 
 def weekdays(start: date, end: date) -> list[date]:
@@ -61,6 +66,7 @@ class Generator:
         self.rnd = random.Random(seed)
         self.tid = 0
         self.eid = 0
+        self.last: dict[int, str] = {}  # office -> hash of its newest event
 
     def day(self, office: int, day: date, operators: dict[int, int]) -> tuple[list[tuple], list[tuple]]:
         r = self.rnd
@@ -83,8 +89,11 @@ class Generator:
             def add(kind: str, at: datetime, window: int | None = None, **data: object) -> None:
                 self.eid += 1
                 w = wn[window] if window is not None else None
-                ev.append((self.eid, tid, kind, ts(at), office, w, operators.get(window) if w else None,
-                           json.dumps(data)))
+                op = operators.get(window) if w else None
+                prev = self.last.get(office, GENESIS)
+                h = self.last[office] = event_hash(prev, office_id=office, ticket_id=tid, kind=kind, at=at, window_id=w,
+                                                   operator_id=op, data=data)
+                ev.append((self.eid, tid, kind, ts(at), office, w, op, canonical_json(data), prev, h))
 
             add("issued", t, channel="kiosk", service=service, category=("regular", "disabled", "svo")[cat - 1])
             add("printed" if r.random() < 0.97 else "print_failed", t + timedelta(seconds=2), reason="")
@@ -139,7 +148,7 @@ class Generator:
 TICKET_COLS = ("id, office_id, day, service_id, category_id, number, code, channel, status, issued_at, queued_at, "
                "order_at, called_at, started_at, finished_at, window_id, operator_id, recalls, category_claimed, "
                "print_status")
-EVENT_COLS = "id, ticket_id, kind, at, office_id, window_id, operator_id, data"
+EVENT_COLS = "id, ticket_id, kind, at, office_id, window_id, operator_id, data, prev_hash, hash"
 
 
 def _catalog(svc, offices: int) -> tuple[dict, dict[int, dict[int, int]]]:  # noqa: ANN001
@@ -206,7 +215,7 @@ def build_sqlite(n: int, path: Path) -> None:
     con.execute("BEGIN")
     for tickets, events in _batches(gen, cat, ops, days):
         con.executemany(f"INSERT INTO ticket ({TICKET_COLS}) VALUES ({', '.join('?' * 20)})", tickets)
-        con.executemany(f"INSERT INTO ticket_event ({EVENT_COLS}) VALUES ({', '.join('?' * 8)})", events)
+        con.executemany(f"INSERT INTO ticket_event ({EVENT_COLS}) VALUES ({', '.join('?' * 10)})", events)
     con.execute("COMMIT")
     con.execute("ANALYZE")
     con.execute("PRAGMA journal_mode=WAL")
@@ -325,14 +334,20 @@ def pg_history(n: int, base_url: str, log=print, *, build: bool = True) -> str: 
 
 def clear_bench_day(url: str) -> None:
     """Remove what a benchmark added on the bench day (its tickets, events, counters, shifts, staff
-    sessions, and its operators and admin: logins ``bench…``)."""
+    sessions, and its operators and admin: logins ``bench…``). The event log refuses deletes
+    (migration 0004): the refusal is lifted for this transaction only, as the table's owner may; the
+    bench day's events are the newest, so the chains stay whole."""
     import sqlalchemy as sa
 
+    from queue_core.db import Database
+
     day = MONDAY_9.date()
-    eng = sa.create_engine(url)
-    with eng.begin() as c:
-        c.execute(sa.text("DELETE FROM ticket_event WHERE ticket_id IN (SELECT id FROM ticket WHERE day = :d)"),
-                  {"d": day})
+    db = Database(url)
+    with db.write() as s:
+        c = s.connection()
+        with _deletes_allowed(c):
+            c.execute(sa.text("DELETE FROM ticket_event WHERE ticket_id IN (SELECT id FROM ticket WHERE day = :d)"),
+                      {"d": day})
         c.execute(sa.text("DELETE FROM ticket_fact WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM audit_day WHERE day = :d"), {"d": day})
         c.execute(sa.text("DELETE FROM ticket WHERE day = :d"), {"d": day})
@@ -342,4 +357,23 @@ def clear_bench_day(url: str) -> None:
         c.execute(sa.text("DELETE FROM shift_pause"))
         c.execute(sa.text("DELETE FROM operator_shift"))
         c.execute(sa.text("DELETE FROM operator WHERE login LIKE 'bench%'"))
-    eng.dispose()
+    db.dispose()
+
+
+@contextmanager
+def _deletes_allowed(c) -> Iterator[None]:  # noqa: ANN001 - a Connection in a writing transaction
+    """Lift the event log's refusal of UPDATE/DELETE (migration 0004) inside this transaction."""
+    import sqlalchemy as sa
+
+    if c.dialect.name == "sqlite":
+        saved = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND name LIKE 'ticket_event_refuse_%'")).all()
+        for name, _sql in saved:
+            c.exec_driver_sql(f"DROP TRIGGER {name}")
+        yield
+        for _name, sql in saved:
+            c.exec_driver_sql(sql)
+    else:
+        c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER ticket_event_append_only")
+        yield
+        c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER ticket_event_append_only")

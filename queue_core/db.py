@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 from .domain import StorageError
+from .eventlog import canonical_json
 
 try:
     import fcntl
@@ -141,7 +142,9 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kw = dict(connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, echo=echo)
+            # JSON columns are stored in the canonical form the event chain hashes (queue_core.eventlog).
+            kw = dict(connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, echo=echo,
+                      json_serializer=canonical_json)
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = sa.create_engine(url, **kw)
             _sqlite_connect_hooks(self.write_engine, "BEGIN IMMEDIATE")
@@ -149,7 +152,7 @@ class Database:
             self._turn = _WriteTurn(path) if path and path != ":memory:" else None
         else:
             kw = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, echo=echo,
-                      connect_args={"connect_timeout": 5})
+                      connect_args={"connect_timeout": 5}, json_serializer=canonical_json)
             self.write_engine = sa.create_engine(url, **kw)
             self.read_engine = self.write_engine
             self._turn = None

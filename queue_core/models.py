@@ -132,12 +132,16 @@ class Ticket(SQLModel, table=True):
 
 
 class TicketEvent(SQLModel, table=True):
-    """Append-only: rows are inserted, never updated or deleted."""
+    """Append-only: rows are inserted, never updated or deleted (the database refuses both, migration
+    0004). Each event is chained to the office's previous one by ``prev_hash``/``hash``
+    (:mod:`queue_core.eventlog`): seal it on the transaction's :class:`~queue_core.eventlog.Chain`."""
 
     __tablename__ = "ticket_event"
     __table_args__ = (
         sa.Index("ix_ticket_event_office_id_id", "office_id", "id"),
         sa.Index("ix_ticket_event_window_kind_id", "window_id", "kind", "id"),
+        # A fork of an office's chain (two events sealed on one predecessor) fails its transaction.
+        sa.Index("uq_ticket_event_office_prev_hash", "office_id", "prev_hash", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -147,6 +151,8 @@ class TicketEvent(SQLModel, table=True):
     window_id: int | None = Field(default=None, foreign_key="window.id")
     operator_id: int | None = Field(default=None, foreign_key="operator.id")
     data: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    prev_hash: str | None = Field(default=None, max_length=64)  # the office's previous event's hash
+    hash: str | None = Field(default=None, max_length=64)  # sha256 of this event and prev_hash
 
 
 class OperatorShift(SQLModel, table=True):
@@ -233,6 +239,15 @@ class AuditDay(SQLModel, table=True):
     deviations: int = 0
     exempt: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     findings: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # The event log's hash chain over the day's stretch of the office's log, checked at roll-up
+    # (queue_core.reports.chain): event ids first..last, the office's event before first, how many
+    # events fit, the first that did not (None: all did). chain_first None: the day had no events,
+    # or it was rolled up before revision 0004 (then reports check it live).
+    chain_first: int | None = None
+    chain_last: int | None = None
+    chain_before: int | None = None
+    chain_events: int = 0
+    chain_break: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True))
 
 
 class StaffSessionRow(SQLModel, table=True):

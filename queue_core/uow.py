@@ -22,9 +22,10 @@ from .authority import Acting, resolve
 from .clock import local_day
 from .db import LOCK_OFFICE_SQL, OFFICE_LOCK_BASE
 from .domain import Actor, DomainError, EventKind, NotFound, TicketStatus, next_status
+from .eventlog import Chain
 from .models import OperatorShift, Ticket, TicketEvent
-from .prepared import driver_cursor
 from .office import Office
+from .prepared import driver_cursor
 
 _CODE_RE = re.compile(r"^\s*([^\W\d_]{1,2})\s*-?\s*(\d{1,4})\s*$")
 _EVENTS = TicketEvent.__table__
@@ -51,6 +52,7 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
         self.orm = orm
         self._tx = office.db.write() if orm else office.db.driver_write()
         self._s: Session | None = None
+        self._chain: Chain | None = None  # the office's event chain in this transaction (queue_core.eventlog)
 
     def __enter__(self) -> UnitOfWork:
         db = self.office.db
@@ -111,10 +113,13 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
               ids: dict[str, int | None] | None = None, **data: object) -> None:
         """Append one event to the office's log: at the instant of record, by the acting staff."""
         who = ids if ids is not None else self.acting.ids
+        row = {"ticket_id": ticket_id, "kind": str(kind), "at": at or self.now, "window_id": who.get("window_id"),
+               "operator_id": who.get("operator_id"), "data": data}
+        if self._chain is None:  # the office's last hash, read once: the office lock is ours
+            self._chain = Chain(self.cursor, self.office.id)
+        prev, digest = self._chain.link(**row)
         append = self.office.statements.get("event", _event_insert)
-        append.run(self.cursor, ticket_id=ticket_id, kind=str(kind), at=at or self.now,
-                   office_id=self.office.id, window_id=who.get("window_id"), operator_id=who.get("operator_id"),
-                   data=data)
+        append.run(self.cursor, office_id=self.office.id, prev_hash=prev, hash=digest, **row)
 
     def at_window(self, ref: str | int, kind: EventKind) -> Ticket:
         """The ticket at the acting window, if ``kind`` may happen to it now."""
@@ -130,7 +135,7 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
 
 def _event_insert() -> sa.Insert:
     return sa.insert(_EVENTS).values({c: sa.bindparam(c, type_=_EVENTS.c[c].type) for c in (
-        "ticket_id", "kind", "at", "office_id", "window_id", "operator_id", "data")})
+        "ticket_id", "kind", "at", "office_id", "window_id", "operator_id", "data", "prev_hash", "hash")})
 
 
 def find_ticket(s: Session, office: Office, ref: str | int, today: date) -> Ticket:

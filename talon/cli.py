@@ -616,7 +616,7 @@ def serve_cmd(app: AppContext, what: str, host: str, port: int, window: int | No
 def _register_optional() -> None:
     """Commands that live next to their packages."""
     for module, attr in (("talon.cli_printer", "printer_group"), ("talon.cli_report", "report_cmd"),
-                         ("talon.cli_report", "demo_cmd")):
+                         ("talon.cli_report", "demo_cmd"), ("talon.cli_audit", "audit_group")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ImportError as e:

@@ -99,7 +99,7 @@ def report_cmd(app: AppContext, period: str | None, date_from: str | None, date_
         groupings += [g for g in ("day", "hour") if g not in groupings]  # the two charts need them
         output = output or f"talon-report-{per.start}_{per.end}.xlsx"
     office_code = None if office == "all" else (office or app.config.office.code)
-    progress = _Progress(total=3 + len(groupings))
+    progress = _Progress(total=4 + len(groupings))
     try:
         report = compute_report(svc, per, office_code, groupings, audit=not no_audit, progress=progress)
     finally:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tomllib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 import freezegun
 import freezegun.config
 import pytest
+import sqlalchemy as sa
 
 import queue_core.service  # noqa: F401 - define the tables before any test freezes time (freezegun)
 from queue_core import FixedClock, open_service
@@ -157,6 +160,27 @@ def sqlite_service(tmp_path: Path, clock: FixedClock):  # noqa: ANN201
     svc = open_service(make_config(tmp_path), clock, auto_upgrade=True)
     yield svc
     svc.db.dispose()
+
+
+@contextmanager
+def event_log_writable(s) -> Iterator[None]:  # noqa: ANN001 - a Session in a writing transaction
+    """What only the owner of the table can do (a repair, a retention job, a forger with the owner's
+    password): UPDATE and DELETE on ``ticket_event`` allowed inside this transaction. The database
+    refuses them otherwise (migration 0004); the refusal is back when the block ends."""
+    c = s.connection()
+    if c.dialect.name == "sqlite":
+        saved = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND name LIKE 'ticket_event_refuse_%'")).all()
+        assert saved, "no refusing triggers on ticket_event"
+        for name, _sql in saved:
+            c.exec_driver_sql(f"DROP TRIGGER {name}")
+        yield
+        for _name, sql in saved:
+            c.exec_driver_sql(sql)
+    else:
+        c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER ticket_event_append_only")
+        yield
+        c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER ticket_event_append_only")
 
 
 def admin(svc: QueueService) -> Actor:

@@ -13,9 +13,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..db import Database
 from ..domain import NotFound, StorageError
+from ..eventlog import ChainReport
 from ..models import Category, Office, Operator, Service, TicketFact, Window
 from .aggregate import LOAD_COLUMNS, Aggregate, FactSet, packed_expression
 from .audit import run_audit
+from .chain import period_chain
 from .facts import build_facts, drop_facts, facts
 from .model import GROUPINGS, Group, Metrics, OutOfTurn, PriorityAudit, Report, Right
 from .period import Period, parse_period
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 def compute_report(source: QueueService | Database, period: Period | str, office: str | None = None,
                    by: Iterable[str] = ("service",), *, audit: bool = True,
                    progress: Callable[[str], None] | None = None, now: datetime | None = None,
-                   rollup: bool = True) -> Report:
+                   rollup: bool = True, event_log: bool = True) -> Report:
     """Compute the report of ``period`` (a :class:`Period` or ``"2025Q4"``, ``"2025-10"``,
     ``"2025-10-06"``) for ``office`` (its code; None = every office in the database), with one table
     of groups per name in ``by`` (see :data:`~queue_core.reports.model.GROUPINGS`).
@@ -45,8 +47,10 @@ def compute_report(source: QueueService | Database, period: Period | str, office
     those of open days built from the event log; every grouping is aggregated from them in memory
     (:mod:`.aggregate`); the priority audit adds the stored audits of rolled-up days to a replay of
     the others (``audit=False`` skips it). ``progress`` is called with a Russian step name before
-    each step. Safe to call from a worker thread; returns frozen values. Raises
-    :class:`~queue_core.domain.NotFound` for an unknown office code.
+    each step. Last, the event log's hash chain over the period's days of the report's offices:
+    the verdicts stored with rolled-up days, the rest walked live (:mod:`.chain`; ``event_log=False``
+    skips it). Safe to call from a worker
+    thread; returns frozen values. Raises :class:`~queue_core.domain.NotFound` for an unknown office code.
     """
     db: Database = source.db if hasattr(source, "db") else source
     if now is None:
@@ -87,7 +91,11 @@ def compute_report(source: QueueService | Database, period: Period | str, office
             step("Аудит очерёдности")
             pa = run_audit(conn, period.start, period.end, office_id, use_rollups=rollup, live_from=live_from)
         rights = _rights(conn)
-    return Report(period, office, office_name, now, total, groups, oot, pa, tz, rights)
+        chain: ChainReport | None = None
+        if event_log:
+            step("Проверка журнала событий")
+            chain = period_chain(conn, period.start, period.end, office_id, use_rollups=rollup)
+    return Report(period, office, office_name, now, total, groups, oot, pa, tz, rights, chain)
 
 
 def _rights(conn: sa.Connection) -> tuple[Right, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from ..eventlog import ChainReport
 from .period import Period
 
 # The grouping dimensions a report can be broken down by, with their Russian titles.
@@ -181,6 +182,7 @@ class Report:
     priority_audit: PriorityAudit | None  # None when not asked for
     timezone: str = "UTC"  # the office's zone (for showing instants); UTC when several offices
     rights: tuple[Right, ...] = ()  # the register of rights, the strongest right first
+    event_log: ChainReport | None = None  # the hash chain of the period's events (§13); None when not asked for
 
     @property
     def out_of_turn_names(self) -> str:
@@ -200,4 +202,5 @@ class Report:
             "out_of_turn": self.out_of_turn.to_json(),
             "priority_audit": self.priority_audit.to_json() if self.priority_audit else None,
             "rights": [r.to_json() for r in self.rights],
+            "event_log": self.event_log.to_json() if self.event_log else None,
         }

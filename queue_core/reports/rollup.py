@@ -16,6 +16,9 @@ PostgreSQL a write into a past day first takes the office's rollup lock (``ROLLU
 id), which :func:`_roll_up_days` holds while it reads and stores; it re-checks under that lock that
 the days are still closed and not rolled up.
 
+Each rolled-up day also stores the verdict of the event log's hash chain over its stretch of the log
+(:mod:`.chain`), so a report of a long period does not walk its events again.
+
 What is stored is exactly what the live report computes (the same SQL and the same replay,
 :func:`.facts.build_facts` and :func:`.audit.replay`), with the catalogue (targets, window
 weights) as configured when the day was rolled up. Reports roll up what is pending before they read
@@ -36,6 +39,7 @@ from ..db import Database
 from ..domain import OPEN_STATUSES
 from ..models import AuditDay, Office, Ticket, TicketFact
 from .audit import DayAudit, replay
+from .chain import NO_CHAIN, check_days
 from .facts import FACT_COLUMNS, build_facts, drop_facts, facts
 
 ROLLUP_LOCK_BASE = 7_400_000  # pg_advisory_xact_lock key = base + office id (rollups of one office, one at a time)
@@ -128,7 +132,8 @@ def _roll_up_days(db: Database, office_id: int, days: list[date], now: datetime)
         finally:
             drop_facts(conn)
         audits = replay(conn, start, end, office_id, days=days)
+        chains = check_days(conn, office_id, days)
         conn.execute(ad.insert(), [
             {"office_id": office_id, "day": d, "rolled_up_at": now, "tickets": tickets.get(d, 0),
-             **audits.get((office_id, d), DayAudit()).to_row()}
+             **audits.get((office_id, d), DayAudit()).to_row(), **chains.get(d, NO_CHAIN)}
             for d in days])

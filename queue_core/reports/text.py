@@ -88,6 +88,8 @@ def render_table(report: Report) -> str:
             out.append(f"  {f.day:%d.%m} окно {f.window}: {f.ticket} вызван раньше {f.ahead} "
                        f"({rule_and_reason(f.rule, f.reason)})")
     out += render_rights(report)
+    if report.event_log is not None:
+        out += ["", report.event_log.summary()]
     return "\n".join(out) + "\n"
 
 

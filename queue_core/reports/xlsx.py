@@ -172,6 +172,10 @@ def _summary(wb: Workbook, f: _Formats, report: Report) -> None:
         r += 1
         ws.write(r, 0, "Аудит очерёдности: нарушений нет" if a.ok else "Аудит очерёдности: ЕСТЬ НАРУШЕНИЯ",
                  f.ok if a.ok else f.bad)
+    chain = report.event_log
+    if chain is not None:
+        r += 1
+        ws.write(r, 0, chain.summary(), f.ok if chain.ok else f.bad)
 
 
 def _audit_sheet(wb: Workbook, f: _Formats, report: Report) -> None:

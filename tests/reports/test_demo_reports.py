@@ -12,11 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from queue_core import load_config
 from queue_core.db import Database
 from queue_core.demo import run_demo
+from queue_core.eventlog import events_ru
 from queue_core.reports import compute_report
 from queue_core.reports.xlsx import COLUMNS, cell_value
 from talon.cli import cli
@@ -113,6 +115,22 @@ def test_the_workbook_opens_with_russian_sheets_charts_and_the_json_numbers(demo
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         text = " ".join(z.read(n).decode() for n in charts)
     assert len(charts) == 2 and "Ожидание по часам" in text and "Талоны по дням" in text
+
+
+def test_talon_audit_verify_and_the_reports_confirm_the_demo_log(demo_month, tmp_path) -> None:  # noqa: ANN001
+    db = Database(load_config(demo_month).database_url)
+    try:
+        with db.read() as s:
+            n = s.execute(sa.text("SELECT count(*) FROM ticket_event")).scalar_one()
+    finally:
+        db.dispose()
+    line = f"Журнал событий: целостность подтверждена ({events_ru(n)})"
+    assert talon(demo_month, "audit", "verify").startswith(line)
+    assert line in talon(demo_month, "report", "--period", "2025Q4")
+    out = tmp_path / "q.xlsx"
+    talon(demo_month, "report", "--period", "2025Q4", "--format", "xlsx", "-o", str(out))
+    summary = [row[0] for row in openpyxl.load_workbook(out)["Итоги"].iter_rows(values_only=True)]
+    assert line in summary
 
 
 def test_the_same_seed_gives_the_same_report(tmp_path) -> None:  # noqa: ANN001

@@ -249,6 +249,19 @@ def integrity(url: str) -> list[str]:
     return [] if res == ["ok"] else [f"integrity_check: {res[:5]}"]
 
 
+def event_chain(url: str) -> list[str]:
+    """Every office's events form one unbroken hash chain (DESIGN §13), however many processes wrote."""
+    from queue_core.db import Database
+    from queue_core.eventlog import verify
+
+    db = Database(url)
+    try:
+        report = verify(db)
+    finally:
+        db.dispose()
+    return [f"event chain: {b.describe()}" for b in report.breaks]
+
+
 def check_all(url: str, day: date, logs: list[dict]) -> tuple[list[str], dict]:
     """Every invariant; returns (problems, figures)."""
     problems = integrity(url)
@@ -266,6 +279,7 @@ def check_all(url: str, day: date, logs: list[dict]) -> tuple[list[str], dict]:
     finally:
         engine.dispose()
     problems += audit(url, day)
+    problems += event_chain(url)
     escaped = [r for r in logs if r["op"] == "escaped"]
     problems += [f"error escaped in {r['worker']}: {r['tb'][-800:]}" for r in escaped]
     return problems, kinds

@@ -13,11 +13,15 @@ import sqlalchemy as sa
 
 from queue_core.clock import as_utc
 from queue_core.domain import Actor, AuthError, Forbidden, Role
+from queue_core.eventlog import event_hash
 from queue_core.models import Operator, Ticket, TicketEvent
 
 from tests.conftest import staff
 
 CATEGORIES = ("regular", "svo", "disabled")
+
+
+_HASHED = ("office_id", "ticket_id", "kind", "at", "window_id", "operator_id", "data")
 
 
 def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
@@ -29,7 +33,8 @@ def _rows(svc, ticket_id: int) -> tuple[dict, list[dict]]:  # noqa: ANN001
         events = [dict(r) for r in c.execute(sa.select(e).where(e.c.ticket_id == ticket_id).order_by(e.c.id))
                   .mappings()]
     row = {k: as_utc(v) if hasattr(v, "tzinfo") else v for k, v in row.items()}
-    for ev in events:
+    for ev in events:  # each event chained: its hash is the hash of its own row over the one before
+        assert ev.pop("hash") == event_hash(ev.pop("prev_hash"), **{k: ev[k] for k in _HASHED})
         ev.pop("id")
         ev["at"] = as_utc(ev["at"])
     return row, events

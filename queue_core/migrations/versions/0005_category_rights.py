@@ -6,7 +6,7 @@ writes what config.toml says (the processes refuse to start until it has: the ca
 database differs from their config).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-08 10:00:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlmodel  # noqa: F401 - autogenerate may render sqlmodel types
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
