@@ -87,9 +87,9 @@ def render_table(report: Report) -> str:
         for f in a.findings[:10]:
             out.append(f"  {f.day:%d.%m} окно {f.window}: {f.ticket} вызван раньше {f.ahead} "
                        f"({rule_and_reason(f.rule, f.reason)})")
-    out += render_rights(report)
     if report.event_log is not None:
         out += ["", report.event_log.summary()]
+    out += render_rights(report)  # the register of rights closes the report, as its appendix
     return "\n".join(out) + "\n"
 
 

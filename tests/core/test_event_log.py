@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from queue_core.db import Database
 from queue_core.demo import run_demo
+from queue_core.domain import Actor
 from queue_core.eventlog import (
     GENESIS, HASH_MISMATCH, LINK_MISMATCH, Chain, append, event_hash, events_ru, verify,
 )
@@ -232,15 +233,15 @@ def test_appending_objects_and_rows_in_one_transaction_keeps_them_in_chain_order
 
 
 def test_a_raw_insert_and_the_orm_chain_the_same_way(service, clock) -> None:  # noqa: ANN001
-    """The issue path on the driver's cursor (fastissue) and the ORM path share one chain."""
-    staff(service, 0, 1)
-    service._expired_through = None  # the ORM path first, then the fast one
-    for category, channel in (("regular", "kiosk"), ("svo", "informator"), ("disabled", "kiosk")):
-        desk = dict(window=0, login="info") if channel == "informator" else {}
-        service.issue_ticket("payments", category, channel=channel, **desk)
+    """Units of work on the driver's connection (issuing) and with an ORM session (calls, the
+    window, printing) append to one chain."""
+    a = staff(service, 0, 1)
+    service.office.expired_through = None  # the first issue of the day closes past days first
+    for category, actor in (("regular", None), ("svo", a[0]), ("disabled", None)):
+        service.issue_ticket("payments", category, **({"actor": actor} if actor else {}))
         clock.advance(7)
-    call = service.call_next(1, "op1")
-    service.finish(call.ticket.code, 1, "op1", rating=4)
+    call = service.call_next(a[1])
+    service.finish(a[1], call.ticket.code, rating=4)
     service.record_print(call.ticket.id, True)
     assert verify(service.db).checked == len(events(service)) == 9
 
@@ -250,8 +251,8 @@ def test_a_period_answers_for_the_stretch_of_log_of_its_days(service, clock) -> 
     the expiry of a day's tickets written the next morning is the day's; days outside are not walked."""
     for d in (date(2025, 9, 30), date(2025, 10, 6), date(2025, 12, 31), date(2026, 1, 5)):
         clock.set(datetime.combine(d, datetime.min.time(), OMSK) + timedelta(hours=10))
-        service.issue_ticket("payments", channel="api")
-        service.issue_ticket("recalc", channel="api")
+        service.issue_ticket("payments", actor=Actor.api("api"))
+        service.issue_ticket("recalc", actor=Actor.api("api"))
     # 06.10: two issued, and their expiry written on 31.12; 31.12: two issued, and their expiry
     # written on 05.01. 30.09's expiry, written on 06.10 before its tickets, belongs to Q3.
     live = compute_report(service, "2025Q4", rollup=False, audit=False).event_log
@@ -292,11 +293,11 @@ def test_a_change_with_the_refusal_lifted_reopens_the_day_and_the_report_names_i
 
 
 def test_an_event_removed_between_two_closed_days_breaks_the_next_days_link(office_day, service, clock) -> None:  # noqa: ANN001
-    staff(service, 3)
+    a = staff(service, 3)
     service.issue_ticket("recalc")                      # Tuesday: А-001 waits since 08:00, this one is served
-    called = service.call_next(3, "op3")
-    service.finish(called.ticket.code, 3, "op3")
-    service.logout(3, "op3", force=True)
+    called = service.call_next(a[3])
+    service.finish(a[3], called.ticket.code)
+    service.logout(a[3], force=True)
     clock.advance(days=1)
     service.issue_ticket("payments")                    # Wednesday: Tuesday's А-001 expires, Tuesday is closed
     assert report_chain(service, "2025-10").ok
