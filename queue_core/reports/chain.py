@@ -79,6 +79,11 @@ def period_chain(conn: sa.Connection, start: date, end: date, office_id: int | N
 
 def _office(conn: sa.Connection, office_id: int, tz: str, start: date, end: date,
             use_rollups: bool) -> tuple[int, ChainBreak | None]:
+    return _walk(conn, office_id, tz, _stretches(conn, office_id, start, end, use_rollups))
+
+
+def _stretches(conn: sa.Connection, office_id: int, start: date, end: date, use_rollups: bool) -> list[_Stretch]:
+    """The period's stretches of the office's log: verdicts stored at roll-up, the rest to walk live."""
     stretches: list[_Stretch] = []
     if use_rollups:
         ad = AuditDay.__table__
@@ -94,7 +99,11 @@ def _office(conn: sa.Connection, office_id: int, tz: str, start: date, end: date
         ranges = day_stretches(conn, office_id, live) if live else {}
     else:
         ranges = day_stretches(conn, office_id, start=start, end=end)
-    stretches += [_Stretch(a, b) for a, b in ranges.values()]
+    return stretches + [_Stretch(a, b) for a, b in ranges.values()]
+
+
+def _walk(conn: sa.Connection, office_id: int, tz: str, stretches: list[_Stretch]) -> tuple[int, ChainBreak | None]:
+    """Events checked, and the first that does not fit: stored verdicts added up, the rest walked."""
     checked = 0
     prev_last: int | None = None  # the last event id of the stretches before
     for group in _overlapping(stretches):

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from ..eventlog import ChainReport
 from .period import Period
+
+if TYPE_CHECKING:  # the chain module reads the database; the report only carries its verdict
+    from ..eventlog import ChainReport
 
 # The grouping dimensions a report can be broken down by, with their Russian titles.
 GROUPINGS = {
