@@ -22,11 +22,10 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from queue_core.eventlog import GENESIS, canonical_json, event_hash
+from queue_core.eventlog import GENESIS, canonical_json, event_hash, owner_writable
 
 from .common import CACHE, MONDAY_9, OMSK, PgSchema, office_config
 
@@ -345,7 +344,7 @@ def clear_bench_day(url: str) -> None:
     db = Database(url)
     with db.write() as s:
         c = s.connection()
-        with _deletes_allowed(c):
+        with owner_writable(c):
             c.execute(sa.text("DELETE FROM ticket_event WHERE ticket_id IN (SELECT id FROM ticket WHERE day = :d)"),
                       {"d": day})
         c.execute(sa.text("DELETE FROM ticket_fact WHERE day = :d"), {"d": day})
@@ -360,20 +359,3 @@ def clear_bench_day(url: str) -> None:
     db.dispose()
 
 
-@contextmanager
-def _deletes_allowed(c) -> Iterator[None]:  # noqa: ANN001 - a Connection in a writing transaction
-    """Lift the event log's refusal of UPDATE/DELETE (migration 0004) inside this transaction."""
-    import sqlalchemy as sa
-
-    if c.dialect.name == "sqlite":
-        saved = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                  "AND name LIKE 'ticket_event_refuse_%'")).all()
-        for name, _sql in saved:
-            c.exec_driver_sql(f"DROP TRIGGER {name}")
-        yield
-        for _name, sql in saved:
-            c.exec_driver_sql(sql)
-    else:
-        c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER ticket_event_append_only")
-        yield
-        c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER ticket_event_append_only")

@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -192,6 +193,28 @@ def append(session: Session, events: Iterable) -> None:
             session.execute(sa.insert(TicketEvent.__table__), [dict(e)])
         else:
             session.add(e)
+
+
+@contextmanager
+def owner_writable(c: sa.Connection) -> Iterator[None]:
+    """What only the owner of the table can do (a repair, a retention job, a restore — or a forger with
+    the owner's password): UPDATE and DELETE on ``ticket_event`` allowed inside this transaction of
+    ``c``. The database refuses them otherwise (migration 0004); the refusal is back when the block
+    ends. Talon itself never calls this; the benchmarks' history builder and the tests do."""
+    if c.dialect.name == "sqlite":
+        saved = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND name LIKE 'ticket_event_refuse_%'")).all()
+        if not saved:
+            raise RuntimeError("no refusing triggers on ticket_event")
+        for name, _sql in saved:
+            c.exec_driver_sql(f"DROP TRIGGER {name}")
+        yield
+        for _name, sql in saved:
+            c.exec_driver_sql(sql)
+    else:
+        c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER ticket_event_append_only")
+        yield
+        c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER ticket_event_append_only")
 
 
 def _driver_sql(cursor, sql: str) -> str:  # noqa: ANN001

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,11 +19,13 @@ import freezegun
 import freezegun.config
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 import queue_core.service  # noqa: F401 - define the tables before any test freezes time (freezegun)
 from queue_core import FixedClock, open_service
 from queue_core.config import Config, parse_config
 from queue_core.domain import Actor, DomainError
+from queue_core.eventlog import owner_writable
 from queue_core.service import QueueService
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,25 +163,9 @@ def sqlite_service(tmp_path: Path, clock: FixedClock):  # noqa: ANN201
     svc.db.dispose()
 
 
-@contextmanager
-def event_log_writable(s) -> Iterator[None]:  # noqa: ANN001 - a Session in a writing transaction
-    """What only the owner of the table can do (a repair, a retention job, a forger with the owner's
-    password): UPDATE and DELETE on ``ticket_event`` allowed inside this transaction. The database
-    refuses them otherwise (migration 0004); the refusal is back when the block ends."""
-    c = s.connection()
-    if c.dialect.name == "sqlite":
-        saved = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                  "AND name LIKE 'ticket_event_refuse_%'")).all()
-        assert saved, "no refusing triggers on ticket_event"
-        for name, _sql in saved:
-            c.exec_driver_sql(f"DROP TRIGGER {name}")
-        yield
-        for _name, sql in saved:
-            c.exec_driver_sql(sql)
-    else:
-        c.exec_driver_sql("ALTER TABLE ticket_event DISABLE TRIGGER ticket_event_append_only")
-        yield
-        c.exec_driver_sql("ALTER TABLE ticket_event ENABLE TRIGGER ticket_event_append_only")
+def event_log_writable(s: Session) -> AbstractContextManager[None]:
+    """UPDATE and DELETE on ``ticket_event`` allowed inside this writing transaction (the owner's repair)."""
+    return owner_writable(s.connection())
 
 
 def admin(svc: QueueService) -> Actor:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from textual.css.query import NoMatches
 
 from queue_core.config import Config
+from queue_core.domain import StaffSession
 
 from ..live import LiveFeed
 from ..messages import ActionDone, LiveLoaded
@@ -138,3 +139,14 @@ class LiveScreen(Parts, KeyRules, Generic[V]):
         self.refresh_bindings()
         if reread:
             self.refresh_now()
+
+
+class StaffScreen(LiveScreen[V]):
+    """A screen of a logged-in operator (a window or the desk): every change it makes is made as this
+    session, and the service checks what the session may do."""
+
+    def __init__(self, session: StaffSession) -> None:
+        super().__init__()
+        self.shift = shift = session.shift
+        self.actor = session.actor
+        self.window, self.login = shift.window, shift.operator

@@ -4,7 +4,6 @@ see the whole hall, reprint what the kiosk failed to print, find a ticket and ca
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 
 from queue_core.domain import QueueSnapshot, StaffSession, StorageError, TicketInfo, WindowState
 
@@ -15,29 +14,23 @@ from ..widgets.keys import KeyHints
 from ..widgets.hall import HallView
 from ..widgets.topbar import TopBar
 from ..widgets.visitor import VisitorPanel
-from .base import LiveScreen
+from .base import StaffScreen
 from .dialogs import ChooseServiceDialog, ConfirmDialog, FormDialog, TicketDialog
-from .key_rules import hidden_f9
+from .key_rules import f_keys, hidden_f9
 
 
-class DeskScreen(LiveScreen[QueueSnapshot]):
-    BINDINGS = [
-        Binding("f2", "issue", "Выдать талон", key_display="F2"),
-        Binding("f3", "serve_direct", "Обслужить сразу", key_display="F3"),
-        Binding("f4", "find", "Найти талон", key_display="F4"),
-        Binding("f5", "finish", "Завершить", key_display="F5"),
-        Binding("f6", "reprint", "Перепечатать", key_display="F6"),
-        Binding("f9", "pause", "Перерыв", key_display="F9"),
-        Binding("f9", "resume", "Продолжить", key_display="F9"),
-        Binding("f12", "logout", "Выход", key_display="F12"),
-    ]
+class DeskScreen(StaffScreen[QueueSnapshot]):
+    BINDINGS = f_keys(
+        ("f2", "issue", "Выдать талон"),
+        ("f3", "serve_direct", "Обслужить сразу"),
+        ("f4", "find", "Найти талон"),
+        ("f5", "finish", "Завершить"),
+        ("f6", "reprint", "Перепечатать"),
+    )
     CHANGING_ACTIONS = frozenset(b.action for b in BINDINGS) - {"find"}
 
     def __init__(self, session: StaffSession) -> None:
-        super().__init__()
-        self.shift = shift = session.shift
-        self.actor = session.actor  # every change is made as this session (the service checks it)
-        self.window, self.login = shift.window, shift.operator
+        super().__init__(session)
         self.snap: QueueSnapshot | None = None
 
     def compose(self) -> ComposeResult:

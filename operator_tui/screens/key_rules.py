@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from textual import events
+from textual.binding import Binding
 from textual.screen import Screen
 
 BUSY = "Подождите: предыдущее действие ещё выполняется"
+
+
+def f_keys(*keys: tuple[str, str, str]) -> list[Binding]:
+    """Bindings of function keys from (key, action, label), shown in the footer as «F2»; F9 is always
+    «Перерыв» / «Продолжить» and F12 «Выход», as every staff screen has them."""
+    rows = [*keys, ("f9", "pause", "Перерыв"), ("f9", "resume", "Продолжить"), ("f12", "logout", "Выход")]
+    rows.sort(key=lambda row: int(row[0].removeprefix("f")))  # the footer shows them in this order
+    return [Binding(key, action, label, key_display=key.upper()) for key, action, label in rows]
 
 
 def hidden_f9(paused: bool) -> str:

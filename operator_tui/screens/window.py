@@ -24,34 +24,30 @@ from ..widgets.keys import KeyHints
 from ..widgets.tables import ServiceQueueTable
 from ..widgets.topbar import TopBar
 from ..widgets.visitor import VisitorPanel
-from .base import LiveScreen
+from .base import StaffScreen
 from .dialogs import ChooseServiceDialog, ConfirmDialog, FinishDialog, FormDialog
-from .key_rules import hidden_f9
+from .key_rules import f_keys, hidden_f9
 
 
-class OperatorScreen(LiveScreen[WindowView]):
+class OperatorScreen(StaffScreen[WindowView]):
     BINDINGS = [
-        Binding("f2", "call_next", "Вызвать", key_display="F2"),
-        Binding("f3", "recall", "Повторно", key_display="F3"),
-        Binding("f4", "start", "Начать", key_display="F4"),
-        Binding("f5", "finish", "Завершить", key_display="F5"),
-        Binding("f6", "no_show", "Неявка", key_display="F6"),
-        Binding("f7", "redirect", "Перенаправить", key_display="F7"),
-        Binding("f8", "postpone", "Отложить", key_display="F8"),
-        Binding("f9", "pause", "Перерыв", key_display="F9"),
-        Binding("f9", "resume", "Продолжить", key_display="F9"),
-        Binding("f10", "call_by_code", "По номеру", key_display="F10"),
+        *f_keys(
+            ("f2", "call_next", "Вызвать"),
+            ("f3", "recall", "Повторно"),
+            ("f4", "start", "Начать"),
+            ("f5", "finish", "Завершить"),
+            ("f6", "no_show", "Неявка"),
+            ("f7", "redirect", "Перенаправить"),
+            ("f8", "postpone", "Отложить"),
+            ("f10", "call_by_code", "По номеру"),
+        ),
         Binding("ctrl+y", "verify", "Подтвердить", key_display="^Y", show=False),
         Binding("ctrl+n", "decline", "Отклонить", key_display="^N", show=False),
-        Binding("f12", "logout", "Выход", key_display="F12"),
     ]
     CHANGING_ACTIONS = frozenset(b.action for b in BINDINGS)
 
     def __init__(self, session: StaffSession) -> None:
-        super().__init__()
-        self.shift = shift = session.shift
-        self.actor = session.actor  # every change is made as this session (the service checks it)
-        self.window, self.login = shift.window, shift.operator
+        super().__init__(session)
         self.view: WindowView | None = None
         self.win_config = self.config.window(self.window)
 

@@ -41,6 +41,17 @@ def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[Cell]]]) -> N
         table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
 
 
+class LiveTable(DataTable):
+    """A DataTable whose header follows its columns. Textual (8.2) re-measures the columns on idle
+    after rows arrive but keeps the header line it rendered in between at the old widths (its render
+    caches are keyed without widths): on a busy machine the informator saw «Окно Оператор…» squeezed
+    to the left over wider columns until the next change. Drop the caches once the widths are known."""
+
+    def _update_dimensions(self, new_rows: object) -> None:
+        super()._update_dimensions(new_rows)  # type: ignore[arg-type]
+        self._clear_caches()
+
+
 def short_header(name: str) -> str:
     """A column header for a category: its abbreviation (``СВО``) or its first word."""
     words = name.split()
@@ -48,7 +59,7 @@ def short_header(name: str) -> str:
     return abbr or words[0].capitalize()
 
 
-class ServiceQueueTable(DataTable):
+class ServiceQueueTable(LiveTable):
     """Waiting visitors per service: by category, the longest wait (red past the target)."""
 
     DEFAULT_CSS = "ServiceQueueTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
@@ -116,7 +127,7 @@ def window_state_text(w: WindowState, now: datetime) -> Text:
     return Text(f"вызван {minutes((now - t.called_at).total_seconds()) if t.called_at else ''}", style="bold")
 
 
-class WindowsTable(DataTable):
+class WindowsTable(LiveTable):
     """Every window: who works there, their state and current ticket (with its category, if any)."""
 
     DEFAULT_CSS = "WindowsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"
@@ -141,7 +152,7 @@ class WindowsTable(DataTable):
         sync_rows(self, rows)
 
 
-class TicketsTable(DataTable):
+class TicketsTable(LiveTable):
     """A list of tickets (waiting past target, print faults): code, category, issued, waiting."""
 
     DEFAULT_CSS = "TicketsTable { height: auto; max-height: 100%; scrollbar-size-horizontal: 0; }"

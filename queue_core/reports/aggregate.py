@@ -156,8 +156,11 @@ class FactSet:
             return np.bincount(g[mask], minlength=m)
 
         def total(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+            # Summed in whole milliseconds (the facts' precision): a float64 sum of integers is exact
+            # and so does not depend on the order of the rows. Read from rollups or live, the same
+            # tickets give the same mean to the last digit.
             mask = ~np.isnan(values) if mask is None else mask
-            return np.bincount(g[mask], weights=values[mask], minlength=m)
+            return np.bincount(g[mask], weights=np.rint(values[mask] * 1000.0), minlength=m) / 1000.0
 
         def mean(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ok = ~np.isnan(values)
